@@ -1,0 +1,20 @@
+//! The domain layer: pure rules with no I/O and no async.
+//!
+//! Everything a reviewer needs to know about *what is allowed* lives here: validated value
+//! types (ids, emails, phone numbers), the permission vocabulary, the built-in roles, member
+//! restrictions and the policy that decides whether an actor may do something.
+
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod membership;
+pub mod permissions;
+pub mod phone;
+pub mod policy;
+pub mod roles;
+
+pub use email::Email;
+pub use error::{DomainError, FieldError};
+pub use permissions::{Permission, PermissionSet};
+pub use phone::Phone;
+pub use policy::Actor;
