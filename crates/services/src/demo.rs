@@ -1,0 +1,185 @@
+//! Demo data: a realistic organization a newcomer can click through, and a credentials file
+//! so a script can drive the API at once.
+
+use corral_domain::Email;
+use corral_domain::ids::Kind;
+use corral_domain::roles::BuiltinRole;
+use corral_store::model::{GroupRow, UserRow};
+use corral_store::now;
+use corral_store::queries::{groups, memberships, orgs, users};
+use serde::Serialize;
+
+use crate::secrets::hash_password;
+use crate::setup::{create_org_with_owner, new_membership};
+use crate::{Result, ServiceError, Services};
+
+/// One demo member's way in.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoMember {
+    pub email: String,
+    pub password: String,
+    pub role_id: String,
+    pub membership_id: String,
+    pub user_id: String,
+    pub api_key: String,
+    pub status: String,
+}
+
+/// Written to `demo-credentials.json` (the `url` is filled in by the server).
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoCredentials {
+    pub url: String,
+    pub organization_id: String,
+    pub workspace_id: String,
+    pub members: Vec<DemoMember>,
+}
+
+/// The password every demo member shares, so a newcomer can sign in as anyone.
+pub const DEMO_PASSWORD: &str = "corral-demo";
+
+const FIRST: [&str; 26] = [
+    "Avery", "Blake", "Carmen", "Dmitri", "Elena", "Farah", "Gabriel", "Hana", "Ismael", "Jun",
+    "Keira", "Luca", "Maya", "Nikhil", "Olga", "Pedro", "Quinn", "Rosa", "Samir", "Tamsin", "Uma",
+    "Victor", "Wen", "Ximena", "Yusuf", "Zoe",
+];
+const LAST: [&str; 26] = [
+    "Adams", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
+    "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero",
+    "Rossi", "Silva", "Tanaka", "Umarov", "Varga", "Weber", "Xu", "Yilmaz", "Zhang",
+];
+
+/// The roles of demo members 1..=24 (member 0 is the owner, an admin).
+fn demo_role(i: usize) -> BuiltinRole {
+    match i {
+        1 => BuiltinRole::Admin,
+        2..=3 => BuiltinRole::Manager,
+        4..=6 => BuiltinRole::Superuser,
+        7..=19 => BuiltinRole::User,
+        _ => BuiltinRole::RestrictedUser,
+    }
+}
+
+impl Services {
+    /// Seeds the demo organization into an empty database. Returns None when the database
+    /// already holds an organization (the demo is seeded once).
+    pub async fn seed_demo(&self, progress: &(dyn Fn(&str) + Sync)) -> Result<Option<DemoCredentials>> {
+        if !self.needs_setup().await? {
+            return Ok(None);
+        }
+        progress("hashing demo passwords");
+        let mut hashes = Vec::with_capacity(FIRST.len());
+        for _ in 0..FIRST.len() {
+            hashes.push(hash_password(DEMO_PASSWORD.to_string()).await?);
+        }
+        let email_of = |i: usize| format!("{}.{}@acme-demo.test", FIRST[i].to_lowercase(), LAST[i].to_lowercase());
+        let mut tx = self.db().write().await?;
+        if orgs::count(&mut tx).await? > 0 {
+            return Ok(None);
+        }
+        progress("creating the organization");
+        let owner_email = Email::parse(&email_of(0))?;
+        let (org, created) = create_org_with_owner(
+            &mut tx,
+            "Acme Realty Group",
+            "Acme Sales",
+            FIRST[0],
+            LAST[0],
+            &owner_email,
+            Some(hashes[0].clone()),
+        )
+        .await?;
+        let owner_key = self.insert_api_key(&mut tx, &created.owner_membership_id, "Demo key").await?;
+        let mut members = vec![DemoMember {
+            email: owner_email.to_string(),
+            password: DEMO_PASSWORD.into(),
+            role_id: BuiltinRole::Admin.id().into(),
+            membership_id: created.owner_membership_id.clone(),
+            user_id: created.owner_user_id.clone(),
+            api_key: owner_key.secret,
+            status: "active".into(),
+        }];
+
+        progress("adding members");
+        let t = now();
+        let mut user_ids = vec![created.owner_user_id.clone()];
+        for i in 1..FIRST.len() {
+            let email = Email::parse(&email_of(i))?;
+            let user = UserRow {
+                id: Kind::User.new_id(),
+                email: email.to_string(),
+                email_lower: email.normalized(),
+                first_name: FIRST[i].into(),
+                last_name: LAST[i].into(),
+                phone: Some(format!("+1415555{:04}", 100 + i)),
+                image: None,
+                timezone: "America/Los_Angeles".into(),
+                password_hash: Some(hashes[i].clone()),
+                date_created: t,
+                date_updated: t,
+            };
+            users::insert(&mut tx, &user).await?;
+            orgs::add_member(&mut tx, &org.id, &user.id, "member", t).await?;
+            // The last member is still pending; two more show the other states.
+            let status = match i {
+                25 => "invited",
+                23 => "deactivated",
+                24 => "removed",
+                _ => "active",
+            };
+            let role = demo_role(i);
+            let mut m = new_membership(&created.workspace_id, &user.id, role.id(), status, Some(&created.owner_user_id));
+            m.round_robin = matches!(role, BuiltinRole::User);
+            m.manager_id = match role {
+                BuiltinRole::User | BuiltinRole::RestrictedUser => Some(if i % 2 == 0 { user_ids[2].clone() } else { user_ids[3].clone() }),
+                _ => None,
+            };
+            if status != "invited" {
+                m.date_activated = Some(t);
+            }
+            if status == "deactivated" {
+                m.date_deactivated = Some(t);
+            }
+            if status == "removed" {
+                m.date_removed = Some(t);
+            }
+            memberships::insert(&mut tx, &m).await?;
+            let api_key = if status == "active" {
+                self.insert_api_key(&mut tx, &m.id, "Demo key").await?.secret
+            } else {
+                String::new()
+            };
+            user_ids.push(user.id.clone());
+            members.push(DemoMember {
+                email: email.to_string(),
+                password: DEMO_PASSWORD.into(),
+                role_id: role.id().into(),
+                membership_id: m.id,
+                user_id: user.id,
+                api_key,
+                status: status.into(),
+            });
+        }
+
+        progress("creating groups");
+        for (name, range) in [("Closers", 7..13), ("Prospecting", 13..20), ("Team Leads", 1..7)] {
+            let g = GroupRow {
+                id: Kind::Group.new_id(),
+                workspace_id: created.workspace_id.clone(),
+                name: name.into(),
+                date_created: t,
+                date_updated: t,
+            };
+            groups::insert(&mut tx, &g).await?;
+            for uid in &user_ids[range] {
+                groups::add_member(&mut tx, &g.id, uid, t).await?;
+            }
+        }
+        tx.commit().await.map_err(ServiceError::from)?;
+        Ok(Some(DemoCredentials {
+            url: String::new(),
+            organization_id: org.id,
+            workspace_id: created.workspace_id,
+            members,
+        }))
+    }
+}

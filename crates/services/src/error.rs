@@ -1,0 +1,69 @@
+//! The one error type of the services layer. Adapters map each variant once to their wire
+//! format; internal details are logged, never shown.
+
+use corral_domain::{DomainError, FieldError};
+use corral_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input failed validation; each entry names a field.
+    #[error("invalid input")]
+    Invalid { message: String, fields: Vec<FieldError> },
+    /// No (or bad) credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing does not exist, or the actor may not know it exists.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// A plan limit (such as seats) would be exceeded.
+    #[error("{0}")]
+    PlanLimit(String),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: i64 },
+    /// Something broke inside; the message is for logs only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ServiceError::Invalid { message: message.clone(), fields: vec![FieldError::new(field, message)] }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ServiceError::NotFound(format!("{what} not found."))
+    }
+}
+
+impl From<DomainError> for ServiceError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(fields) => {
+                let message = fields
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                ServiceError::Invalid { message, fields }
+            }
+            DomainError::Forbidden(m) => ServiceError::Forbidden(m),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => ServiceError::Conflict(format!("That conflicts with an existing record ({what}).")),
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}

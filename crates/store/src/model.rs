@@ -1,0 +1,123 @@
+//! Rows as they are stored. Services turn them into domain values and adapters into wire
+//! shapes; nothing here decides anything.
+
+use chrono::{DateTime, Utc};
+
+pub type Ts = DateTime<Utc>;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub email_lower: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub image: Option<String>,
+    pub timezone: String,
+    pub password_hash: Option<String>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub name: String,
+    pub seat_limit: Option<i64>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkspaceRow {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub currency: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    /// Permission names separated by commas.
+    pub permissions: String,
+    /// Custom-field ids separated by commas, or NULL.
+    pub visibility_user_lcf_ids: Option<String>,
+    pub visibility_user_lcf_behavior: Option<String>,
+    pub visibility_include_reports: bool,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub user_id: String,
+    pub role_id: String,
+    pub status: String,
+    /// Restriction names separated by commas.
+    pub restrictions: String,
+    pub round_robin: bool,
+    pub homepage: String,
+    pub manager_id: Option<String>,
+    pub auto_record_calls: String,
+    pub track_email_opens: bool,
+    pub default_caller_id: Option<String>,
+    pub last_active_at: Option<Ts>,
+    pub invited_by: Option<String>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+    pub date_activated: Option<Ts>,
+    pub date_deactivated: Option<Ts>,
+    pub date_removed: Option<Ts>,
+    pub status_changed_by: Option<String>,
+}
+
+/// A membership with the user fields every listing shows beside it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    #[sqlx(flatten)]
+    pub membership: MembershipRow,
+    pub user_email: String,
+    pub user_first_name: String,
+    pub user_last_name: String,
+    pub user_phone: Option<String>,
+    pub user_image: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GroupRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub user_id: String,
+    pub workspace_id: String,
+    pub date_created: Ts,
+    pub expires_at: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub key_hash: String,
+    pub membership_id: String,
+    pub name: String,
+    pub date_created: Ts,
+    pub last_used_at: Option<Ts>,
+    pub revoked_at: Option<Ts>,
+}

@@ -1,0 +1,29 @@
+//! Groups of members within a workspace.
+
+use crate::model::{GroupRow, Ts};
+use crate::queries::db_err;
+use crate::{Result, Tx, on};
+
+pub async fn insert(tx: &mut Tx, g: &GroupRow) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO groups (id, workspace_id, name, date_created, date_updated) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&g.id).bind(&g.workspace_id).bind(&g.name).bind(g.date_created).bind(g.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn list(tx: &mut Tx, workspace_id: &str) -> Result<Vec<GroupRow>> {
+    on!(tx, c => sqlx::query_as::<_, GroupRow>("SELECT id, workspace_id, name, date_created, date_updated FROM groups WHERE workspace_id = $1 ORDER BY name, id")
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}
+
+/// Adds a member; adding one already there changes nothing.
+pub async fn add_member(tx: &mut Tx, group_id: &str, user_id: &str, now: Ts) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO group_members (group_id, user_id, date_created) VALUES ($1, $2, $3) ON CONFLICT (group_id, user_id) DO NOTHING")
+        .bind(group_id).bind(user_id).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn member_ids(tx: &mut Tx, group_id: &str) -> Result<Vec<String>> {
+    on!(tx, c => sqlx::query_scalar("SELECT user_id FROM group_members WHERE group_id = $1 ORDER BY date_created, user_id")
+        .bind(group_id).fetch_all(c).await).map_err(db_err)
+}

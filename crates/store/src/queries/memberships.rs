@@ -1,0 +1,79 @@
+//! Memberships: user × workspace, with role, status and member settings.
+
+use crate::model::{MemberRow, MembershipRow, Ts};
+use crate::queries::db_err;
+use crate::{Result, Tx, on};
+
+macro_rules! memb_cols {
+    ($p:literal) => {
+        concat!(
+            $p, "id, ", $p, "workspace_id, ", $p, "user_id, ", $p, "role_id, ", $p, "status, ",
+            $p, "restrictions, ", $p, "round_robin, ", $p, "homepage, ", $p, "manager_id, ",
+            $p, "auto_record_calls, ", $p, "track_email_opens, ", $p, "default_caller_id, ",
+            $p, "last_active_at, ", $p, "invited_by, ", $p, "date_created, ", $p, "date_updated, ",
+            $p, "date_activated, ", $p, "date_deactivated, ", $p, "date_removed, ", $p, "status_changed_by"
+        )
+    };
+}
+
+macro_rules! member_select {
+    () => {
+        concat!(
+            "SELECT ", memb_cols!("m."),
+            ", u.email AS user_email, u.first_name AS user_first_name, u.last_name AS user_last_name, u.phone AS user_phone, u.image AS user_image",
+            " FROM memberships m JOIN users u ON u.id = m.user_id"
+        )
+    };
+}
+
+pub async fn insert(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO memberships (", memb_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
+        .bind(&m.id).bind(&m.workspace_id).bind(&m.user_id).bind(&m.role_id).bind(&m.status)
+        .bind(&m.restrictions).bind(m.round_robin).bind(&m.homepage).bind(&m.manager_id)
+        .bind(&m.auto_record_calls).bind(m.track_email_opens).bind(&m.default_caller_id)
+        .bind(m.last_active_at).bind(&m.invited_by).bind(m.date_created).bind(m.date_updated)
+        .bind(m.date_activated).bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Writes every mutable field of `m` back.
+pub async fn update(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE memberships SET role_id = $2, status = $3, restrictions = $4, round_robin = $5, homepage = $6, manager_id = $7, auto_record_calls = $8, track_email_opens = $9, default_caller_id = $10, last_active_at = $11, date_updated = $12, date_activated = $13, date_deactivated = $14, date_removed = $15, status_changed_by = $16 WHERE id = $1")
+        .bind(&m.id).bind(&m.role_id).bind(&m.status).bind(&m.restrictions).bind(m.round_robin)
+        .bind(&m.homepage).bind(&m.manager_id).bind(&m.auto_record_calls).bind(m.track_email_opens)
+        .bind(&m.default_caller_id).bind(m.last_active_at).bind(m.date_updated).bind(m.date_activated)
+        .bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<MembershipRow>> {
+    on!(tx, c => sqlx::query_as::<_, MembershipRow>(concat!("SELECT ", memb_cols!(""), " FROM memberships WHERE id = $1"))
+        .bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+pub async fn find(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Option<MembershipRow>> {
+    on!(tx, c => sqlx::query_as::<_, MembershipRow>(concat!("SELECT ", memb_cols!(""), " FROM memberships WHERE workspace_id = $1 AND user_id = $2"))
+        .bind(workspace_id).bind(user_id).fetch_optional(c).await).map_err(db_err)
+}
+
+/// Members of a workspace with their user fields, by name.
+pub async fn list_members(tx: &mut Tx, workspace_id: &str) -> Result<Vec<MemberRow>> {
+    on!(tx, c => sqlx::query_as::<_, MemberRow>(concat!(member_select!(), " WHERE m.workspace_id = $1 ORDER BY u.first_name, u.last_name, m.id"))
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}
+
+/// Every membership of a user, in any workspace, oldest first.
+pub async fn list_for_user(tx: &mut Tx, user_id: &str) -> Result<Vec<MembershipRow>> {
+    on!(tx, c => sqlx::query_as::<_, MembershipRow>(concat!("SELECT ", memb_cols!(""), " FROM memberships WHERE user_id = $1 ORDER BY date_created, id"))
+        .bind(user_id).fetch_all(c).await).map_err(db_err)
+}
+
+/// Writes `last_active_at` unless it was written less than a minute before `now`.
+pub async fn touch_last_active(tx: &mut Tx, id: &str, now: Ts) -> Result<()> {
+    let cutoff = now - chrono::Duration::seconds(60);
+    on!(tx, c => sqlx::query("UPDATE memberships SET last_active_at = $2 WHERE id = $1 AND (last_active_at IS NULL OR last_active_at < $3)")
+        .bind(id).bind(now).bind(cutoff).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}

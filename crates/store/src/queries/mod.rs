@@ -1,0 +1,15 @@
+//! Queries, one module per area. Every function takes the open transaction it runs in.
+
+pub mod auth;
+pub mod groups;
+pub mod memberships;
+pub mod orgs;
+pub mod roles;
+pub mod users;
+
+use crate::StoreError;
+
+/// Maps a driver error, recognising unique violations.
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    StoreError::from_sqlx(e)
+}

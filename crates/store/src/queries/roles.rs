@@ -1,0 +1,30 @@
+//! Custom roles of a workspace (built-in roles live in the domain, not in tables).
+
+use crate::model::RoleRow;
+use crate::queries::db_err;
+use crate::{Result, Tx, on};
+
+macro_rules! role_cols {
+    () => {
+        "id, workspace_id, name, permissions, visibility_user_lcf_ids, visibility_user_lcf_behavior, visibility_include_reports, date_created, date_updated"
+    };
+}
+
+pub async fn insert(tx: &mut Tx, r: &RoleRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO roles (", role_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+        .bind(&r.id).bind(&r.workspace_id).bind(&r.name).bind(&r.permissions)
+        .bind(&r.visibility_user_lcf_ids).bind(&r.visibility_user_lcf_behavior)
+        .bind(r.visibility_include_reports).bind(r.date_created).bind(r.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<RoleRow>> {
+    on!(tx, c => sqlx::query_as::<_, RoleRow>(concat!("SELECT ", role_cols!(), " FROM roles WHERE workspace_id = $1 AND id = $2"))
+        .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+pub async fn list(tx: &mut Tx, workspace_id: &str) -> Result<Vec<RoleRow>> {
+    on!(tx, c => sqlx::query_as::<_, RoleRow>(concat!("SELECT ", role_cols!(), " FROM roles WHERE workspace_id = $1 ORDER BY date_created, id"))
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}
