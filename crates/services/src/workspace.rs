@@ -149,3 +149,27 @@ impl Services {
         Ok(orgs::get_workspace(&mut tx, &actor.workspace_id).await?.map(|w| w.name).unwrap_or_default())
     }
 }
+
+/// A generated avatar for people without an image: their initials on a colour derived from
+/// their email, as an inline SVG data URL (no extra request, nothing to serve).
+pub fn initials_avatar(first: &str, last: &str, email: &str) -> String {
+    const COLOURS: [&str; 8] = ["3b82f6", "10b981", "f59e0b", "ef4444", "8b5cf6", "ec4899", "14b8a6", "6366f1"];
+    let mut initials: String = [first, last]
+        .iter()
+        .filter_map(|s| s.trim().chars().next())
+        .flat_map(char::to_uppercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    if initials.is_empty() {
+        initials = email.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_else(|| "?".into());
+    }
+    let initials: String = initials
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let sum: usize = email.bytes().map(usize::from).sum();
+    let colour = COLOURS[sum % COLOURS.len()];
+    format!(
+        "data:image/svg+xml;utf8,%3Csvg xmlns='http://www.w3.org/2000/svg' width='64' height='64'%3E%3Crect width='64' height='64' rx='32' fill='%23{colour}'/%3E%3Ctext x='32' y='41' font-family='sans-serif' font-size='26' fill='white' text-anchor='middle'%3E{initials}%3C/text%3E%3C/svg%3E"
+    )
+}

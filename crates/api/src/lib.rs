@@ -1,0 +1,31 @@
+//! The API v1 adapter: Close's wire format in, services out, Close's wire format back.
+//!
+//! It knows paths, JSON shapes, pagination parameters and error bodies, and nothing about
+//! rules or SQL: every handler authenticates an [`Actor`](corral_domain::Actor) and calls one
+//! service.
+
+mod error;
+mod extract;
+pub mod openapi;
+mod params;
+mod v1;
+pub mod wire;
+
+use axum::Router;
+use corral_services::Services;
+
+pub use error::ApiError;
+pub use extract::{ApiActor, SESSION_COOKIE, cookie_value};
+
+/// What API handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    pub services: Services,
+}
+
+/// The `/api` router (API v1 plus the OpenAPI document).
+pub fn router(services: Services) -> Router {
+    v1::routes()
+        .route("/api/openapi.json", axum::routing::get(openapi::serve))
+        .with_state(ApiState { services })
+}

@@ -1,0 +1,90 @@
+//! The `corral` command: `serve` and `migrate`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "corral", version, about = "A self-hosted CRM server where the team is first-class.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (web UI and API on one port).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "CORRAL_BIND")]
+        bind: SocketAddr,
+        /// Folder for the SQLite database and demo credentials.
+        #[arg(long, default_value = ".", env = "CORRAL_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Seed a realistic demo organization into an empty database.
+        #[arg(long)]
+        demo: bool,
+        /// The URL people reach Corral at, for printed links (e.g. https://crm.example.com).
+        #[arg(long, env = "CORRAL_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[arg(long, default_value = ".", env = "CORRAL_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CORRAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("CORRAL_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// PostgreSQL when `DATABASE_URL` is set (and not empty), SQLite otherwise.
+fn database_url() -> Option<String> {
+    std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { bind, data_dir, demo, public_url } => {
+            let config = corral::Config { bind, data_dir, database_url: database_url(), demo, public_url };
+            match corral::start(config).await {
+                Ok(running) => {
+                    eprintln!("Corral is running at {}  (Ctrl-C to stop)", running.url);
+                    running.wait().await.map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Migrate { data_dir } => {
+            let config = corral::Config {
+                bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                data_dir,
+                database_url: database_url(),
+                demo: false,
+                public_url: None,
+            };
+            corral::open_database(&config).await.map(|_| eprintln!("migrations applied"))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The web UI adapter: server-rendered pages (askama templates compiled into the binary),
+//! embedded static assets, cookie sessions and double-submit CSRF protection on every form.
+
+mod pages;
+mod session;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use corral_services::Services;
+
+pub use session::{CSRF_COOKIE, WebActor};
+
+/// What page handlers share.
+#[derive(Clone)]
+pub struct WebState {
+    pub services: Services,
+    /// Adds `Secure` to cookies (set when Corral is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+pub fn router(services: Services, secure_cookies: bool) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", axum::routing::post(pages::logout))
+        .route("/setup", get(pages::setup_form).post(pages::setup))
+        .route("/settings/api-keys", get(pages::api_keys).post(pages::create_api_key))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .fallback(pages::not_found)
+        .with_state(WebState { services, secure_cookies })
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../static/app.css"))
+}
+
+async fn js() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../static/app.js"))
+}
