@@ -7,7 +7,7 @@ use corral_store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// Input failed validation; each entry names a field.
-    #[error("invalid input")]
+    #[error("{message}")]
     Invalid { message: String, fields: Vec<FieldError> },
     /// No (or bad) credentials.
     #[error("{0}")]

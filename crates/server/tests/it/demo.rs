@@ -1,0 +1,40 @@
+//! `serve --demo`: a realistic organization and a credentials file a script can use.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, engines, spawn_demo};
+
+#[tokio::test]
+async fn demo_seeds_every_role_and_status_with_working_credentials() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let creds = app.demo();
+        assert_eq!(creds["url"], app.url.as_str());
+        assert!(creds["organization_id"].as_str().unwrap().starts_with("orga_"));
+        let members = creds["members"].as_array().unwrap();
+        assert!(members.len() >= 25);
+        for role in ["admin", "superuser", "manager", "user", "restricteduser"] {
+            let m = app.demo_member(role);
+            assert!(m["membership_id"].as_str().unwrap().starts_with("memb_"));
+            assert!(m["user_id"].as_str().unwrap().starts_with("user_"));
+            let (s, me) = app.get(m["api_key"].as_str().unwrap(), "me/").await;
+            assert_eq!(s, StatusCode::OK, "{role}");
+            assert_eq!(me["memberships"][0]["role_id"], role);
+        }
+        for status in ["invited", "deactivated", "removed"] {
+            assert!(members.iter().any(|m| m["status"] == status), "{status}");
+        }
+        // A newcomer can sign in as anyone active.
+        let m = app.demo_member("restricteduser");
+        let b = Browser::new(&app.url);
+        let (s, _, _) = b.sign_in(m["email"].as_str().unwrap(), m["password"].as_str().unwrap()).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        // A deactivated member cannot.
+        let gone = members.iter().find(|m| m["status"] == "deactivated").unwrap();
+        let (s, _, html) = Browser::new(&app.url).sign_in(gone["email"].as_str().unwrap(), "corral-demo").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(html.contains("no active workspace access"));
+        // No setup link once there is an organization.
+        assert!(app.running.setup_url.is_none());
+    }
+}

@@ -1,0 +1,210 @@
+//! `spawn_app` and a small HTTP client with a cookie jar.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use corral::{Config, Running};
+use corral_store::testing;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The engines this run covers: SQLite always; PostgreSQL when configured (required in CI).
+pub fn engines() -> Vec<Engine> {
+    let mut v = vec![Engine::Sqlite];
+    if std::env::var(testing::POSTGRES_URL_VAR).is_ok() {
+        v.push(Engine::Postgres);
+    } else if testing::postgres_required() {
+        panic!("{} must be set when CI=true", testing::POSTGRES_URL_VAR);
+    } else {
+        eprintln!("note: {} unset; PostgreSQL runs of this test skipped", testing::POSTGRES_URL_VAR);
+    }
+    v
+}
+
+pub struct TestApp {
+    pub running: Running,
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub http: reqwest::Client,
+    _pg: Option<testing::TestDb>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn(engine, false).await
+}
+
+/// A server seeded with the demo organization.
+pub async fn spawn_demo(engine: Engine) -> TestApp {
+    spawn(engine, true).await
+}
+
+async fn spawn(engine: Engine, demo: bool) -> TestApp {
+    let data_dir = testing::temp_dir("app");
+    let pg = match engine {
+        Engine::Sqlite => None,
+        Engine::Postgres => Some(testing::postgres().await.expect("postgres test db").expect("postgres url set")),
+    };
+    let config = Config {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data_dir.clone(),
+        database_url: pg.as_ref().map(|p| p.url.clone()),
+        demo,
+        public_url: None,
+    };
+    let running = corral::start(config).await.expect("server starts");
+    let url = running.url.clone();
+    TestApp { running, url, data_dir, http: client(), _pg: pg }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+}
+
+impl TestApp {
+    /// The demo credentials file, parsed.
+    pub fn demo(&self) -> Value {
+        let path = self.running.demo_credentials.as_ref().expect("demo credentials written");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read credentials")).expect("json")
+    }
+
+    /// The first demo member holding `role_id` and the given status.
+    pub fn demo_member(&self, role_id: &str) -> Value {
+        self.demo()["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["role_id"] == role_id && m["status"] == "active")
+            .cloned()
+            .unwrap_or_else(|| panic!("no active demo member with role {role_id}"))
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1/{}", self.url, path.trim_start_matches('/'))
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        let r = self.http.get(self.api(path)).basic_auth(key, Some("")).send().await.expect("request");
+        decode(r).await
+    }
+
+    pub async fn put(&self, key: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        let r = self.http.put(self.api(path)).basic_auth(key, Some("")).json(body).send().await.expect("request");
+        decode(r).await
+    }
+
+    /// Sets up an empty server through the services (fast fixture): returns the owner's
+    /// API key and workspace id.
+    pub async fn setup_owner(&self) -> (String, String) {
+        let services = &self.running.services;
+        let token = services.issue_setup_token().await.unwrap().expect("setup needed");
+        let session = services
+            .complete_setup(
+                &token,
+                corral_services::setup::SetupInput {
+                    organization_name: "Test Org".into(),
+                    workspace_name: "Test Sales".into(),
+                    first_name: "Olive".into(),
+                    last_name: "Owner".into(),
+                    email: "olive@example.com".into(),
+                    password: "owner-password".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let actor = services.authenticate_session(&session.token).await.unwrap();
+        let key = services.create_api_key(&actor, "test").await.unwrap();
+        (key.secret, session.workspace_id)
+    }
+}
+
+pub async fn decode(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, v)
+}
+
+/// Asserts a Close-shaped error body.
+pub fn assert_close_error(body: &Value) {
+    assert!(body["error"].is_string(), "no `error` string in {body}");
+    assert!(body["errors"].is_array(), "no `errors` list in {body}");
+    assert!(body["field-errors"].is_object(), "no `field-errors` object in {body}");
+}
+
+/// A browser-like session: a cookie jar over the no-redirect client.
+pub struct Browser {
+    pub base: String,
+    http: reqwest::Client,
+    jar: Mutex<HashMap<String, String>>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        Self { base: base.to_string(), http: client(), jar: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.lock().unwrap().get(name).cloned()
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn absorb(&self, headers: &HeaderMap) {
+        let mut jar = self.jar.lock().unwrap();
+        for v in headers.get_all(SET_COOKIE) {
+            let s = v.to_str().unwrap();
+            let pair = s.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if s.contains("Max-Age=0") {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_string(), val.to_string());
+            }
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, HeaderMap, String) {
+        let r = self.http.get(format!("{}{}", self.base, path)).header(COOKIE, self.cookie_header()).send().await.unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        self.absorb(&headers);
+        (status, headers, r.text().await.unwrap())
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
+        let r = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        self.absorb(&headers);
+        (status, headers, r.text().await.unwrap())
+    }
+
+    /// Signs in through the login form (fetching it first for the CSRF cookie).
+    pub async fn sign_in(&self, email: &str, password: &str) -> (StatusCode, HeaderMap, String) {
+        self.get("/login").await;
+        let csrf = self.cookie("corral_csrf").expect("csrf cookie");
+        self.post_form("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: each starts a whole Corral on port 0 with a fresh database and talks to
+//! it over HTTP, as a client would. Every test runs on SQLite, and on PostgreSQL when
+//! `CORRAL_TEST_POSTGRES_URL` is set (CI sets it, and there a missing URL fails the run).
+
+mod api_basics;
+mod browser;
+mod close_client;
+mod demo;
+mod helpers;
+mod sign_in;
