@@ -17,7 +17,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), field_errors: Map::new(), retry_after: None }
+        Self {
+            status,
+            message: message.into(),
+            field_errors: Map::new(),
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -27,7 +32,8 @@ impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         let mut e = Self::bad_request(message.clone());
-        e.field_errors.insert(field.to_string(), Value::String(message));
+        e.field_errors
+            .insert(field.to_string(), Value::String(message));
         e
     }
 
@@ -51,14 +57,20 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             ServiceError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             ServiceError::PlanLimit(m) => ApiError::new(StatusCode::PAYMENT_REQUIRED, m),
-            ServiceError::TooManyRequests { message, retry_after_secs } => {
+            ServiceError::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => {
                 let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
                 err.retry_after = Some(retry_after_secs);
                 err
             }
             ServiceError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. It has been logged.")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side. It has been logged.",
+                )
             }
         }
     }
@@ -66,7 +78,11 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let errors: Vec<&str> = if self.field_errors.is_empty() { vec![self.message.as_str()] } else { vec![] };
+        let errors: Vec<&str> = if self.field_errors.is_empty() {
+            vec![self.message.as_str()]
+        } else {
+            vec![]
+        };
         let mut body = json!({
             "error": self.message,
             "errors": errors,
@@ -82,7 +98,10 @@ impl IntoResponse for ApiError {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Corral API\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Corral API\""),
+            );
         }
         resp
     }

@@ -32,16 +32,23 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn basic_username(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
-    let value = value.to_str().map_err(|_| unauthorized("The Authorization header is not valid text."))?;
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| unauthorized("The Authorization header is not valid text."))?;
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(unauthorized("Use HTTP Basic authentication with your API key as the username and an empty password."));
+        return Err(unauthorized(
+            "Use HTTP Basic authentication with your API key as the username and an empty password.",
+        ));
     }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(rest.trim())
         .map_err(|_| unauthorized("The Basic credentials are not valid base64."))?;
-    let decoded = String::from_utf8(decoded).map_err(|_| unauthorized("The Basic credentials are not valid UTF-8."))?;
+    let decoded = String::from_utf8(decoded)
+        .map_err(|_| unauthorized("The Basic credentials are not valid UTF-8."))?;
     let user = decoded.split_once(':').map(|(u, _)| u).unwrap_or(&decoded);
     Ok(Some(user.to_string()))
 }
@@ -53,7 +60,10 @@ fn unauthorized(msg: &str) -> ApiError {
 impl FromRequestParts<ApiState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(key) = basic_username(&parts.headers)? {
             let actor = state.services.authenticate_api_key(&key).await?;
             return Ok(ApiActor(actor));
@@ -62,15 +72,23 @@ impl FromRequestParts<ApiState> for ApiActor {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe {
                 let cookie = cookie_value(&parts.headers, CSRF_COOKIE);
-                let header = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                let header = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok());
                 let ok = matches!((cookie.as_deref(), header), (Some(c), Some(h)) if !c.is_empty() && corral_services::secrets::secrets_equal(c, h));
                 if !ok {
-                    return Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "Missing or wrong X-CSRF-Token header."));
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::FORBIDDEN,
+                        "Missing or wrong X-CSRF-Token header.",
+                    ));
                 }
             }
             let actor = state.services.authenticate_session(&token).await?;
             return Ok(ApiActor(actor));
         }
-        Err(unauthorized("Authentication required: send your API key as the HTTP Basic username."))
+        Err(unauthorized(
+            "Authentication required: send your API key as the HTTP Basic username.",
+        ))
     }
 }

@@ -23,11 +23,56 @@ pub struct Operation {
 }
 
 pub const OPERATIONS: &[Operation] = &[
-    Operation { method: "get", path: "/api/v1/me/", id: "getMe", summary: "The user owning the API key, with memberships and workspaces", tag: "Users", ok: (200, Some("Me")), body: None, paged: false },
-    Operation { method: "get", path: "/api/v1/organization/{id}/", id: "getOrganization", summary: "A workspace (Close's organization) with its memberships", tag: "Organizations", ok: (200, Some("Organization")), body: None, paged: false },
-    Operation { method: "put", path: "/api/v1/organization/{id}/", id: "updateOrganization", summary: "Rename a workspace or change its currency", tag: "Organizations", ok: (200, Some("Organization")), body: Some("OrganizationUpdate"), paged: false },
-    Operation { method: "get", path: "/api/v1/user/", id: "listUsers", summary: "Users of the workspace", tag: "Users", ok: (200, Some("UserList")), body: None, paged: true },
-    Operation { method: "get", path: "/api/v1/user/{id}/", id: "getUser", summary: "One user of the workspace", tag: "Users", ok: (200, Some("User")), body: None, paged: false },
+    Operation {
+        method: "get",
+        path: "/api/v1/me/",
+        id: "getMe",
+        summary: "The user owning the API key, with memberships and workspaces",
+        tag: "Users",
+        ok: (200, Some("Me")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/organization/{id}/",
+        id: "getOrganization",
+        summary: "A workspace (Close's organization) with its memberships",
+        tag: "Organizations",
+        ok: (200, Some("Organization")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/organization/{id}/",
+        id: "updateOrganization",
+        summary: "Rename a workspace or change its currency",
+        tag: "Organizations",
+        ok: (200, Some("Organization")),
+        body: Some("OrganizationUpdate"),
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/user/",
+        id: "listUsers",
+        summary: "Users of the workspace",
+        tag: "Users",
+        ok: (200, Some("UserList")),
+        body: None,
+        paged: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/user/{id}/",
+        id: "getUser",
+        summary: "One user of the workspace",
+        tag: "Users",
+        ok: (200, Some("User")),
+        body: None,
+        paged: false,
+    },
 ];
 
 fn error_response(description: &str) -> Value {
@@ -37,7 +82,9 @@ fn error_response(description: &str) -> Value {
 fn operation(op: &Operation) -> Value {
     let mut params = Vec::new();
     if op.path.contains("{id}") {
-        params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }));
+        params.push(
+            json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }),
+        );
     }
     params.push(json!({ "name": "_fields", "in": "query", "required": false, "description": "Comma-separated fields to return", "schema": { "type": "string" } }));
     if op.paged {
@@ -58,7 +105,10 @@ fn operation(op: &Operation) -> Value {
         },
     );
     responses.insert("400".into(), error_response("Invalid input"));
-    responses.insert("401".into(), error_response("Missing or invalid credentials"));
+    responses.insert(
+        "401".into(),
+        error_response("Missing or invalid credentials"),
+    );
     responses.insert("403".into(), error_response("Not allowed"));
     responses.insert("404".into(), error_response("Not found"));
     responses.insert("429".into(), error_response("Too many requests"));
@@ -156,7 +206,9 @@ fn schemas() -> Value {
 pub fn document() -> Value {
     let mut paths = Map::new();
     for op in OPERATIONS {
-        let entry = paths.entry(op.path.to_string()).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(op.path.to_string())
+            .or_insert_with(|| json!({}));
         entry[op.method] = operation(op);
     }
     json!({

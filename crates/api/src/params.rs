@@ -30,7 +30,9 @@ impl Params {
     fn int(&self, k: &str, default: i64) -> Result<i64, ApiError> {
         match self.get(k).filter(|s| !s.is_empty()) {
             None => Ok(default),
-            Some(s) => s.parse::<i64>().map_err(|_| ApiError::field(k, format!("`{k}` must be a whole number, not '{s}'."))),
+            Some(s) => s.parse::<i64>().map_err(|_| {
+                ApiError::field(k, format!("`{k}` must be a whole number, not '{s}'."))
+            }),
         }
     }
 
@@ -44,11 +46,16 @@ impl Params {
         if skip > MAX_SKIP {
             return Err(ApiError::field(
                 "_skip",
-                format!("Paging this deep is not supported (max_skip = {MAX_SKIP}). Narrow the query, page by date ranges, or use an export."),
+                format!(
+                    "Paging this deep is not supported (max_skip = {MAX_SKIP}). Narrow the query, page by date ranges, or use an export."
+                ),
             ));
         }
         if limit < 1 || limit > max_limit {
-            return Err(ApiError::field("_limit", format!("`_limit` must be between 1 and {max_limit}.")));
+            return Err(ApiError::field(
+                "_limit",
+                format!("`_limit` must be between 1 and {max_limit}."),
+            ));
         }
         Ok((skip, limit))
     }
@@ -57,16 +64,23 @@ impl Params {
     pub fn fields(&self) -> Option<Vec<String>> {
         self.get("_fields")
             .filter(|s| !s.trim().is_empty())
-            .map(|s| s.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect())
+            .map(|s| {
+                s.split(',')
+                    .map(|f| f.trim().to_string())
+                    .filter(|f| !f.is_empty())
+                    .collect()
+            })
     }
 }
 
 /// Keeps only the selected top-level keys of an object.
 pub fn select_fields(v: Value, fields: Option<&[String]>) -> Value {
     match (v, fields) {
-        (Value::Object(map), Some(fields)) => {
-            Value::Object(map.into_iter().filter(|(k, _)| fields.iter().any(|f| f == k)).collect())
-        }
+        (Value::Object(map), Some(fields)) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| fields.iter().any(|f| f == k))
+                .collect(),
+        ),
         (v, _) => v,
     }
 }
@@ -81,7 +95,10 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' => match (bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
+            b'%' => match (
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);
                     i += 2;
@@ -101,9 +118,14 @@ mod tests {
 
     #[test]
     fn decodes_query_strings() {
-        let p = Params::from_query(Some("a=1&query=date_updated%3E%3D%222024-01-01%22+sort%3Adate&_fields=id,name&x"));
+        let p = Params::from_query(Some(
+            "a=1&query=date_updated%3E%3D%222024-01-01%22+sort%3Adate&_fields=id,name&x",
+        ));
         assert_eq!(p.get("a"), Some("1"));
-        assert_eq!(p.get("query"), Some("date_updated>=\"2024-01-01\" sort:date"));
+        assert_eq!(
+            p.get("query"),
+            Some("date_updated>=\"2024-01-01\" sort:date")
+        );
         assert_eq!(p.fields().unwrap(), vec!["id", "name"]);
         assert_eq!(p.get("x"), Some(""));
         assert_eq!(Params::from_query(Some("a=%")).get("a"), Some("%"));
@@ -113,9 +135,19 @@ mod tests {
     #[test]
     fn paging_limits() {
         assert_eq!(Params::from_query(None).paging(100, 100).unwrap(), (0, 100));
-        assert!(Params::from_query(Some("_limit=0")).paging(100, 100).is_err());
-        assert!(Params::from_query(Some("_limit=abc")).paging(100, 100).is_err());
-        let e = Params::from_query(Some("_skip=20000")).paging(100, 100).unwrap_err();
+        assert!(
+            Params::from_query(Some("_limit=0"))
+                .paging(100, 100)
+                .is_err()
+        );
+        assert!(
+            Params::from_query(Some("_limit=abc"))
+                .paging(100, 100)
+                .is_err()
+        );
+        let e = Params::from_query(Some("_skip=20000"))
+            .paging(100, 100)
+            .unwrap_err();
         assert!(e.message.contains("max_skip = "));
     }
 }

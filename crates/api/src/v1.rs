@@ -19,7 +19,10 @@ const USER_MAX_LIMIT: i64 = 100;
 pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/me", get(me))
-        .route("/api/v1/organization/{id}", get(get_organization).put(put_organization))
+        .route(
+            "/api/v1/organization/{id}",
+            get(get_organization).put(put_organization),
+        )
         .route("/api/v1/user", get(list_users))
         .route("/api/v1/user/{id}", get(get_user))
         .route("/api/v1", get(not_found))
@@ -28,11 +31,17 @@ pub fn routes() -> Router<ApiState> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "There is no such API endpoint. Paths look like /api/v1/lead/.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "There is no such API endpoint. Paths look like /api/v1/lead/.",
+    )
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "This endpoint does not support that HTTP method.")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This endpoint does not support that HTTP method.",
+    )
 }
 
 /// Parses a JSON object body, answering in Close's error shape when it is not one.
@@ -42,8 +51,12 @@ pub(crate) fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> 
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::bad_request("The request body must be a JSON object.")),
-        Err(e) => Err(ApiError::bad_request(format!("The request body is not valid JSON: {e}."))),
+        Ok(_) => Err(ApiError::bad_request(
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "The request body is not valid JSON: {e}."
+        ))),
     }
 }
 
@@ -55,14 +68,20 @@ fn optional_string(body: &Map<String, Value>, key: &str) -> Result<Option<String
     }
 }
 
-async fn me(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn me(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let params = Params::from_query(q.as_deref());
     let view = st.services.me(&actor).await?;
     Ok(Json(select_fields(wire::me(&view), params.fields().as_deref())).into_response())
 }
 
 fn expand_users(params: &Params) -> bool {
-    params.get("_expand").is_some_and(|e| e.split(',').any(|x| x.trim().ends_with("__user")))
+    params
+        .get("_expand")
+        .is_some_and(|e| e.split(',').any(|x| x.trim().ends_with("__user")))
 }
 
 async fn get_organization(
@@ -73,7 +92,11 @@ async fn get_organization(
 ) -> Result<Response, ApiError> {
     let params = Params::from_query(q.as_deref());
     let view = st.services.get_workspace(&actor, &id).await?;
-    Ok(Json(select_fields(wire::organization(&view, expand_users(&params)), params.fields().as_deref())).into_response())
+    Ok(Json(select_fields(
+        wire::organization(&view, expand_users(&params)),
+        params.fields().as_deref(),
+    ))
+    .into_response())
 }
 
 async fn put_organization(
@@ -87,15 +110,29 @@ async fn put_organization(
     let body = json_object(&body)?;
     for key in body.keys() {
         if !matches!(key.as_str(), "name" | "currency" | "id") {
-            return Err(ApiError::field(key, format!("`{key}` cannot be changed through this endpoint.")));
+            return Err(ApiError::field(
+                key,
+                format!("`{key}` cannot be changed through this endpoint."),
+            ));
         }
     }
-    let patch = WorkspacePatch { name: optional_string(&body, "name")?, currency: optional_string(&body, "currency")? };
+    let patch = WorkspacePatch {
+        name: optional_string(&body, "name")?,
+        currency: optional_string(&body, "currency")?,
+    };
     let view = st.services.update_workspace(&actor, &id, patch).await?;
-    Ok(Json(select_fields(wire::organization(&view, expand_users(&params)), params.fields().as_deref())).into_response())
+    Ok(Json(select_fields(
+        wire::organization(&view, expand_users(&params)),
+        params.fields().as_deref(),
+    ))
+    .into_response())
 }
 
-async fn list_users(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn list_users(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let params = Params::from_query(q.as_deref());
     let (skip, limit) = params.paging(USER_DEFAULT_LIMIT, USER_MAX_LIMIT)?;
     let first_name_first = match params.get("_order_by") {
@@ -104,16 +141,28 @@ async fn list_users(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQu
         Some(other) => {
             return Err(ApiError::field(
                 "_order_by",
-                format!("Cannot order users by '{other}'. Use 'last_name,first_name' or 'first_name,last_name'."),
+                format!(
+                    "Cannot order users by '{other}'. Use 'last_name,first_name' or 'first_name,last_name'."
+                ),
             ));
         }
     };
-    let page = st.services.list_users(&actor, first_name_first, skip, limit).await?;
+    let page = st
+        .services
+        .list_users(&actor, first_name_first, skip, limit)
+        .await?;
     let fields = params.fields();
     let orgs = [actor.workspace_id.clone()];
-    let data: Vec<Value> = page.items.iter().map(|u| select_fields(wire::user(u, &orgs), fields.as_deref())).collect();
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|u| select_fields(wire::user(u, &orgs), fields.as_deref()))
+        .collect();
     let has_more = skip + (data.len() as i64) < page.total;
-    Ok(Json(json!({ "data": data, "has_more": has_more, "total_results": page.total })).into_response())
+    Ok(
+        Json(json!({ "data": data, "has_more": has_more, "total_results": page.total }))
+            .into_response(),
+    )
 }
 
 async fn get_user(
@@ -124,5 +173,9 @@ async fn get_user(
 ) -> Result<Response, ApiError> {
     let params = Params::from_query(q.as_deref());
     let u = st.services.get_user(&actor, &id).await?;
-    Ok(Json(select_fields(wire::user(&u, &[actor.workspace_id.clone()]), params.fields().as_deref())).into_response())
+    Ok(Json(select_fields(
+        wire::user(&u, std::slice::from_ref(&actor.workspace_id)),
+        params.fields().as_deref(),
+    ))
+    .into_response())
 }

@@ -1,9 +1,9 @@
 //! Close's JSON shapes for Corral's objects.
 
 use chrono::{DateTime, Utc};
-use corral_services::workspace::{MemberView, MeView, WorkspaceView};
-use corral_store::model::{MembershipRow, UserRow};
 use corral_domain::PermissionSet;
+use corral_services::workspace::{MeView, MemberView, WorkspaceView};
+use corral_store::model::{MembershipRow, UserRow};
 use serde_json::{Value, json};
 
 /// Close's timestamp form: microseconds and an explicit UTC offset.
@@ -12,7 +12,9 @@ pub fn ts(t: &DateTime<Utc>) -> String {
 }
 
 pub fn ts_opt(t: &Option<DateTime<Utc>>) -> Value {
-    t.as_ref().map(|t| Value::String(ts(t))).unwrap_or(Value::Null)
+    t.as_ref()
+        .map(|t| Value::String(ts(t)))
+        .unwrap_or(Value::Null)
 }
 
 fn full_name(first: &str, last: &str) -> String {
@@ -21,7 +23,9 @@ fn full_name(first: &str, last: &str) -> String {
 
 /// The avatar URL: the stored image, or a generated initials avatar.
 pub fn image(image: &Option<String>, first: &str, last: &str, email: &str) -> String {
-    image.clone().unwrap_or_else(|| corral_services::workspace::initials_avatar(first, last, email))
+    image
+        .clone()
+        .unwrap_or_else(|| corral_services::workspace::initials_avatar(first, last, email))
 }
 
 pub fn user(u: &UserRow, organizations: &[String]) -> Value {
@@ -74,7 +78,12 @@ pub fn org_membership(mv: &MemberView, expand_user: bool) -> Value {
     let mut v = membership(m, &mv.permissions);
     v["role_name"] = json!(mv.role_name);
     let u = &mv.member;
-    let img = image(&u.user_image, &u.user_first_name, &u.user_last_name, &u.user_email);
+    let img = image(
+        &u.user_image,
+        &u.user_first_name,
+        &u.user_last_name,
+        &u.user_email,
+    );
     if expand_user {
         v["user"] = json!({
             "id": m.user_id,
@@ -135,10 +144,24 @@ pub fn organization(w: &WorkspaceView, expand_users: bool) -> Value {
 
 pub fn me(v: &MeView) -> Value {
     let u = &v.user;
-    let ws_ids: Vec<String> = v.workspaces.iter().map(|w| w.workspace.id.clone()).collect();
+    let ws_ids: Vec<String> = v
+        .workspaces
+        .iter()
+        .map(|w| w.workspace.id.clone())
+        .collect();
     let mut out = user(u, &ws_ids);
-    out["memberships"] = Value::Array(v.memberships.iter().map(|(m, p)| membership(m, p)).collect());
-    out["organizations"] = Value::Array(v.workspaces.iter().map(|w| organization(w, false)).collect());
+    out["memberships"] = Value::Array(
+        v.memberships
+            .iter()
+            .map(|(m, p)| membership(m, p))
+            .collect(),
+    );
+    out["organizations"] = Value::Array(
+        v.workspaces
+            .iter()
+            .map(|w| organization(w, false))
+            .collect(),
+    );
     out["email_accounts"] = json!([]);
     out["phone_numbers"] = json!([]);
     out

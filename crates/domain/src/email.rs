@@ -12,7 +12,12 @@ impl Email {
     /// `@`, a non-empty local part, and a domain of dot-separated labels.
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let s = input.trim();
-        let bad = |why: &str| DomainError::field("email", format!("'{s}' is not a valid email address: {why}"));
+        let bad = |why: &str| {
+            DomainError::field(
+                "email",
+                format!("'{s}' is not a valid email address: {why}"),
+            )
+        };
         if s.is_empty() {
             return Err(DomainError::field("email", "An email address is required."));
         }
@@ -26,7 +31,14 @@ impl Email {
         if domain.contains('@') {
             return Err(bad("it has more than one '@'"));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\')) {
+        if s.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\'
+                )
+        }) {
             return Err(bad("it contains a character addresses cannot hold"));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
@@ -58,7 +70,10 @@ impl Email {
 
     /// The domain part, lower-cased.
     pub fn domain(&self) -> String {
-        self.0.rsplit_once('@').map(|(_, d)| d.to_lowercase()).unwrap_or_default()
+        self.0
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_lowercase())
+            .unwrap_or_default()
     }
 }
 
@@ -81,21 +96,41 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses() {
-        for ok in ["a@b.co", " Jane.Doe+crm@Example.COM ", "x_y@sub.domain.org", "ü@bücher.de"] {
+        for ok in [
+            "a@b.co",
+            " Jane.Doe+crm@Example.COM ",
+            "x_y@sub.domain.org",
+            "ü@bücher.de",
+        ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "plain", "@x.com", "a@", "a@b", "a@@b.com", "a b@c.com", "a@-b.com", "a..b@c.com", "a@b..com", "<a@b.com>"] {
+        for bad in [
+            "",
+            "plain",
+            "@x.com",
+            "a@",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@-b.com",
+            "a..b@c.com",
+            "a@b..com",
+            "<a@b.com>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn equality_ignores_case() {
-        assert_eq!(Email::parse("A@B.com").unwrap(), Email::parse("a@b.COM").unwrap());
+        assert_eq!(
+            Email::parse("A@B.com").unwrap(),
+            Email::parse("a@b.COM").unwrap()
+        );
         assert_eq!(Email::parse("A@B.com").unwrap().as_str(), "A@B.com");
     }
 }

@@ -28,7 +28,10 @@ impl MembershipStatus {
             "active" => Ok(Self::Active),
             "deactivated" => Ok(Self::Deactivated),
             "removed" => Ok(Self::Removed),
-            other => Err(DomainError::field("status", format!("'{other}' is not a membership status."))),
+            other => Err(DomainError::field(
+                "status",
+                format!("'{other}' is not a membership status."),
+            )),
         }
     }
 
@@ -94,9 +97,13 @@ impl Restriction {
                 DeleteOwnOpportunities,
                 DeleteOwnTasks,
             ],
-            Restriction::NoBulkActions => {
-                &[BulkEdit, BulkDelete, BulkEmail, BulkImport, BulkSequenceSubscriptions]
-            }
+            Restriction::NoBulkActions => &[
+                BulkEdit,
+                BulkDelete,
+                BulkEmail,
+                BulkImport,
+                BulkSequenceSubscriptions,
+            ],
             Restriction::NoSettings => &[
                 ManageOrganization,
                 ManageUsers,
@@ -115,7 +122,10 @@ impl Restriction {
         let mut out = Vec::new();
         for n in names {
             let r = Self::from_name(n.as_ref()).ok_or_else(|| {
-                DomainError::field("restrictions", format!("'{}' is not a restriction.", n.as_ref()))
+                DomainError::field(
+                    "restrictions",
+                    format!("'{}' is not a restriction.", n.as_ref()),
+                )
             })?;
             out.push(r);
         }

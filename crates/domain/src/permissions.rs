@@ -110,7 +110,10 @@ impl PermissionSet {
         if unknown.is_empty() {
             Ok(Self(set))
         } else {
-            Err(DomainError::field(field, format!("Unknown permission(s): {}.", unknown.join(", "))))
+            Err(DomainError::field(
+                field,
+                format!("Unknown permission(s): {}.", unknown.join(", ")),
+            ))
         }
     }
 
@@ -166,7 +169,11 @@ mod tests {
 
     #[test]
     fn unknown_names_are_field_errors() {
-        let err = PermissionSet::parse_names(&["export", "fly", "swim"], "permissions").unwrap_err();
-        assert_eq!(err, DomainError::field("permissions", "Unknown permission(s): fly, swim."));
+        let err =
+            PermissionSet::parse_names(&["export", "fly", "swim"], "permissions").unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::field("permissions", "Unknown permission(s): fly, swim.")
+        );
     }
 }

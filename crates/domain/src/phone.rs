@@ -32,14 +32,18 @@ impl Phone {
             } else {
                 return Err(DomainError::field(
                     "phone",
-                    format!("'{s}' needs a country code in international form, such as +14155550123."),
+                    format!(
+                        "'{s}' needs a country code in international form, such as +14155550123."
+                    ),
                 ));
             }
         }
         if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
             return Err(DomainError::field(
                 "phone",
-                format!("'{s}' is not a valid E.164 number (a country code then 8 to 15 digits in all)."),
+                format!(
+                    "'{s}' is not a valid E.164 number (a country code then 8 to 15 digits in all)."
+                ),
             ));
         }
         Ok(Self(format!("+{digits}")))
@@ -62,13 +66,27 @@ mod tests {
 
     #[test]
     fn canonicalises() {
-        assert_eq!(Phone::parse("+1 (415) 555-0123").unwrap().as_str(), "+14155550123");
-        assert_eq!(Phone::parse("0044 20 7946 0958").unwrap().as_str(), "+442079460958");
+        assert_eq!(
+            Phone::parse("+1 (415) 555-0123").unwrap().as_str(),
+            "+14155550123"
+        );
+        assert_eq!(
+            Phone::parse("0044 20 7946 0958").unwrap().as_str(),
+            "+442079460958"
+        );
     }
 
     #[test]
     fn rejects_bad_numbers() {
-        for bad in ["", "4155550123", "+0123456789", "+12", "+1234567890123456", "+1 415 abc", "1+415"] {
+        for bad in [
+            "",
+            "4155550123",
+            "+0123456789",
+            "+12",
+            "+1234567890123456",
+            "+1 415 abc",
+            "1+415",
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
     }

@@ -82,6 +82,10 @@ mod tests {
         assert!(actor(BuiltinRole::Manager).may_manage_members());
         assert!(!actor(BuiltinRole::Superuser).may_manage_members());
         assert!(!actor(BuiltinRole::User).may_manage_members());
-        assert!(actor(BuiltinRole::User).require(Permission::Export).is_err());
+        assert!(
+            actor(BuiltinRole::User)
+                .require(Permission::Export)
+                .is_err()
+        );
     }
 }

@@ -99,10 +99,26 @@ mod tests {
         for w in perms.windows(2) {
             assert!(w[1].is_subset(&w[0]) || w[0].is_subset(&w[1]));
         }
-        assert!(BuiltinRole::Superuser.permissions().is_subset(&BuiltinRole::Manager.permissions()));
-        assert!(BuiltinRole::Manager.permissions().contains(Permission::ManageUsers));
-        assert!(!BuiltinRole::Manager.permissions().contains(Permission::ManageOrganization));
-        assert!(BuiltinRole::RestrictedUser.permissions().is_subset(&BuiltinRole::User.permissions()));
+        assert!(
+            BuiltinRole::Superuser
+                .permissions()
+                .is_subset(&BuiltinRole::Manager.permissions())
+        );
+        assert!(
+            BuiltinRole::Manager
+                .permissions()
+                .contains(Permission::ManageUsers)
+        );
+        assert!(
+            !BuiltinRole::Manager
+                .permissions()
+                .contains(Permission::ManageOrganization)
+        );
+        assert!(
+            BuiltinRole::RestrictedUser
+                .permissions()
+                .is_subset(&BuiltinRole::User.permissions())
+        );
     }
 
     #[test]

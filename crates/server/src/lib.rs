@@ -35,8 +35,16 @@ impl Config {
         if let Some(u) = &self.public_url {
             return u.trim_end_matches('/').to_string();
         }
-        let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-        let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let host = if addr.is_ipv6() && !addr.ip().is_unspecified() {
+            format!("[{host}]")
+        } else {
+            host
+        };
         format!("http://{host}:{}", addr.port())
     }
 
@@ -51,12 +59,20 @@ impl Config {
 /// Opens the configured database and applies pending migrations.
 pub async fn open_database(config: &Config) -> Result<Db, String> {
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
     }
     let url = config.database_url();
-    let db = Db::connect(&url).await.map_err(|e| format!("cannot open database: {e}"))?;
-    db.migrate().await.map_err(|e| format!("cannot migrate database: {e}"))?;
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("cannot migrate database: {e}"))?;
     Ok(db)
 }
 
@@ -86,7 +102,8 @@ async fn readyz(State(services): State<Services>) -> Response {
 /// Tags each request with an id (`req_…`) for logs and the `X-Request-Id` response header.
 async fn request_id(req: Request, next: Next) -> Response {
     let id = corral_domain::ids::Kind::Request.new_id();
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let _guard = span.enter();
     drop(_guard);
     let started = std::time::Instant::now();
@@ -144,20 +161,35 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let mut demo_credentials = None;
     if config.demo {
         let progress = |step: &str| eprintln!("demo: {step}…");
-        match services.seed_demo(&progress).await.map_err(|e| format!("cannot seed demo data: {e}"))? {
+        match services
+            .seed_demo(&progress)
+            .await
+            .map_err(|e| format!("cannot seed demo data: {e}"))?
+        {
             Some(mut creds) => {
                 creds.url = url.clone();
                 let path = config.data_dir.join("demo-credentials.json");
                 std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
                 let json = serde_json::to_string_pretty(&creds).map_err(|e| e.to_string())?;
-                std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                eprintln!("demo: done. Sign in as {} with password '{}'", creds.members[0].email, corral_services::demo::DEMO_PASSWORD);
-                eprintln!("demo: every member's email, password and API key is in {}", path.display());
+                std::fs::write(&path, json)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                eprintln!(
+                    "demo: done. Sign in as {} with password '{}'",
+                    creds.members[0].email,
+                    corral_services::demo::DEMO_PASSWORD
+                );
+                eprintln!(
+                    "demo: every member's email, password and API key is in {}",
+                    path.display()
+                );
                 demo_credentials = Some(path);
             }
             None => {
                 let path = config.data_dir.join("demo-credentials.json");
-                eprintln!("demo: this database already has an organization; demo data left as it is ({}).", path.display());
+                eprintln!(
+                    "demo: this database already has an organization; demo data left as it is ({}).",
+                    path.display()
+                );
                 if path.exists() {
                     demo_credentials = Some(path);
                 }
@@ -166,9 +198,15 @@ pub async fn start(config: Config) -> Result<Running, String> {
     }
 
     let mut setup_url = None;
-    if let Some(token) = services.issue_setup_token().await.map_err(|e| format!("cannot issue setup link: {e}"))? {
+    if let Some(token) = services
+        .issue_setup_token()
+        .await
+        .map_err(|e| format!("cannot issue setup link: {e}"))?
+    {
         let link = format!("{url}/setup?token={token}");
-        println!("Corral is not set up yet. Open this one-time link to create your organization and owner account:\n\n    {link}\n");
+        println!(
+            "Corral is not set up yet. Open this one-time link to create your organization and owner account:\n\n    {link}\n"
+        );
         setup_url = Some(link);
     }
 
@@ -187,5 +225,13 @@ pub async fn start(config: Config) -> Result<Running, String> {
             .await
     });
     tracing::info!(%url, "Corral is listening");
-    Ok(Running { addr, url, services, setup_url, demo_credentials, shutdown: Some(tx), task })
+    Ok(Running {
+        addr,
+        url,
+        services,
+        setup_url,
+        demo_credentials,
+        shutdown: Some(tx),
+        task,
+    })
 }

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "corral", version, about = "A self-hosted CRM server where the team is first-class.")]
+#[command(
+    name = "corral",
+    version,
+    about = "A self-hosted CRM server where the team is first-class."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,9 +43,12 @@ enum Command {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("CORRAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_env("CORRAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("CORRAL_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -51,7 +58,9 @@ fn init_logging() {
 
 /// PostgreSQL when `DATABASE_URL` is set (and not empty), SQLite otherwise.
 fn database_url() -> Option<String> {
-    std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 #[tokio::main]
@@ -59,8 +68,19 @@ async fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { bind, data_dir, demo, public_url } => {
-            let config = corral::Config { bind, data_dir, database_url: database_url(), demo, public_url };
+        Command::Serve {
+            bind,
+            data_dir,
+            demo,
+            public_url,
+        } => {
+            let config = corral::Config {
+                bind,
+                data_dir,
+                database_url: database_url(),
+                demo,
+                public_url,
+            };
             match corral::start(config).await {
                 Ok(running) => {
                     eprintln!("Corral is running at {}  (Ctrl-C to stop)", running.url);
@@ -77,7 +97,9 @@ async fn main() -> ExitCode {
                 demo: false,
                 public_url: None,
             };
-            corral::open_database(&config).await.map(|_| eprintln!("migrations applied"))
+            corral::open_database(&config)
+                .await
+                .map(|_| eprintln!("migrations applied"))
         }
     };
     match result {

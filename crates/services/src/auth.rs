@@ -36,13 +36,19 @@ impl Services {
         let email = Email::parse(email)?;
         let email_key = format!("email:{}", email.normalized());
         let client_key = format!("client:{client}");
-        self.check_throttle(&email_key, self.config().max_login_failures).await?;
-        self.check_throttle(&client_key, self.config().max_login_failures * 10).await?;
+        self.check_throttle(&email_key, self.config().max_login_failures)
+            .await?;
+        self.check_throttle(&client_key, self.config().max_login_failures * 10)
+            .await?;
 
         let mut tx = self.db().read().await?;
         let user = users::find_by_email(&mut tx, &email.normalized()).await?;
         drop(tx);
-        let ok = verify_password(password.to_string(), user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+        let ok = verify_password(
+            password.to_string(),
+            user.as_ref().and_then(|u| u.password_hash.clone()),
+        )
+        .await?;
         let Some(user) = user.filter(|_| ok) else {
             let mut tx = self.db().write().await?;
             auth::record_login_failure(&mut tx, &email_key, now()).await?;
@@ -62,7 +68,9 @@ impl Services {
                 )
             })?;
         auth::clear_login_failures(&mut tx, &email_key).await?;
-        let session = self.create_session(&mut tx, &user.id, &membership.workspace_id).await?;
+        let session = self
+            .create_session(&mut tx, &user.id, &membership.workspace_id)
+            .await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -72,7 +80,9 @@ impl Services {
         let mut tx = self.db().read().await?;
         let (failures, oldest) = auth::login_failures_since(&mut tx, key, now() - window).await?;
         if failures >= limit {
-            let retry = oldest.map(|t| (t + window - now()).num_seconds().max(1)).unwrap_or(60);
+            let retry = oldest
+                .map(|t| (t + window - now()).num_seconds().max(1))
+                .unwrap_or(60);
             return Err(ServiceError::TooManyRequests {
                 message: format!(
                     "Too many failed sign-in attempts. Try again in {} minute(s).",
@@ -84,7 +94,12 @@ impl Services {
         Ok(())
     }
 
-    pub(crate) async fn create_session(&self, tx: &mut Tx, user_id: &str, workspace_id: &str) -> Result<NewSession> {
+    pub(crate) async fn create_session(
+        &self,
+        tx: &mut Tx,
+        user_id: &str,
+        workspace_id: &str,
+    ) -> Result<NewSession> {
         let token = new_token();
         let t = now();
         let expires_at = t + self.config().session_ttl;
@@ -99,7 +114,12 @@ impl Services {
             },
         )
         .await?;
-        Ok(NewSession { token, user_id: user_id.into(), workspace_id: workspace_id.into(), expires_at })
+        Ok(NewSession {
+            token,
+            user_id: user_id.into(),
+            workspace_id: workspace_id.into(),
+            expires_at,
+        })
     }
 
     /// Ends a session; unknown tokens are ignored.
@@ -116,10 +136,14 @@ impl Services {
         let mut tx = self.db().read().await?;
         let session = auth::get_session(&mut tx, &token_hash(token), now())
             .await?
-            .ok_or_else(|| ServiceError::Unauthorized("Your session has ended. Please sign in again.".into()))?;
+            .ok_or_else(|| {
+                ServiceError::Unauthorized("Your session has ended. Please sign in again.".into())
+            })?;
         let m = memberships::find(&mut tx, &session.workspace_id, &session.user_id)
             .await?
-            .ok_or_else(|| ServiceError::Unauthorized("Your access to this workspace has ended.".into()))?;
+            .ok_or_else(|| {
+                ServiceError::Unauthorized("Your access to this workspace has ended.".into())
+            })?;
         let m = active_membership(&mut tx, &m.id).await?;
         let actor = actor_for(&mut tx, &m).await?;
         drop(tx);
@@ -166,15 +190,25 @@ impl Services {
     pub async fn create_api_key(&self, actor: &Actor, name: &str) -> Result<NewApiKey> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(ServiceError::field("name", "Give the key a name of 1 to 100 characters."));
+            return Err(ServiceError::field(
+                "name",
+                "Give the key a name of 1 to 100 characters.",
+            ));
         }
         let mut tx = self.db().write().await?;
-        let key = self.insert_api_key(&mut tx, &actor.membership_id, name).await?;
+        let key = self
+            .insert_api_key(&mut tx, &actor.membership_id, name)
+            .await?;
         tx.commit().await?;
         Ok(key)
     }
 
-    pub(crate) async fn insert_api_key(&self, tx: &mut Tx, membership_id: &str, name: &str) -> Result<NewApiKey> {
+    pub(crate) async fn insert_api_key(
+        &self,
+        tx: &mut Tx,
+        membership_id: &str,
+        name: &str,
+    ) -> Result<NewApiKey> {
         let secret = format!("api_{}.{}", random_base62(22), random_base62(22));
         let id = Kind::ApiKey.new_id();
         auth::insert_api_key(
@@ -190,7 +224,11 @@ impl Services {
             },
         )
         .await?;
-        Ok(NewApiKey { id, name: name.to_string(), secret })
+        Ok(NewApiKey {
+            id,
+            name: name.to_string(),
+            secret,
+        })
     }
 
     /// The actor's own API keys (without secrets).
@@ -203,10 +241,15 @@ impl Services {
     pub async fn change_own_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
         crate::secrets::validate_password(new)?;
         let mut tx = self.db().read().await?;
-        let user = users::get(&mut tx, &actor.user_id).await?.ok_or_else(|| ServiceError::not_found("User"))?;
+        let user = users::get(&mut tx, &actor.user_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("User"))?;
         drop(tx);
         if !verify_password(current.to_string(), user.password_hash).await? {
-            return Err(ServiceError::field("current_password", "The current password is incorrect."));
+            return Err(ServiceError::field(
+                "current_password",
+                "The current password is incorrect.",
+            ));
         }
         let hash = hash_password(new.to_string()).await?;
         let mut tx = self.db().write().await?;

@@ -43,9 +43,32 @@ const FIRST: [&str; 26] = [
     "Victor", "Wen", "Ximena", "Yusuf", "Zoe",
 ];
 const LAST: [&str; 26] = [
-    "Adams", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
-    "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero",
-    "Rossi", "Silva", "Tanaka", "Umarov", "Varga", "Weber", "Xu", "Yilmaz", "Zhang",
+    "Adams",
+    "Bauer",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Umarov",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
 ];
 
 /// The roles of demo members 1..=24 (member 0 is the owner, an admin).
@@ -62,7 +85,10 @@ fn demo_role(i: usize) -> BuiltinRole {
 impl Services {
     /// Seeds the demo organization into an empty database. Returns None when the database
     /// already holds an organization (the demo is seeded once).
-    pub async fn seed_demo(&self, progress: &(dyn Fn(&str) + Sync)) -> Result<Option<DemoCredentials>> {
+    pub async fn seed_demo(
+        &self,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Option<DemoCredentials>> {
         if !self.needs_setup().await? {
             return Ok(None);
         }
@@ -71,7 +97,13 @@ impl Services {
         for _ in 0..FIRST.len() {
             hashes.push(hash_password(DEMO_PASSWORD.to_string()).await?);
         }
-        let email_of = |i: usize| format!("{}.{}@acme-demo.test", FIRST[i].to_lowercase(), LAST[i].to_lowercase());
+        let email_of = |i: usize| {
+            format!(
+                "{}.{}@acme-demo.test",
+                FIRST[i].to_lowercase(),
+                LAST[i].to_lowercase()
+            )
+        };
         let mut tx = self.db().write().await?;
         if orgs::count(&mut tx).await? > 0 {
             return Ok(None);
@@ -88,7 +120,9 @@ impl Services {
             Some(hashes[0].clone()),
         )
         .await?;
-        let owner_key = self.insert_api_key(&mut tx, &created.owner_membership_id, "Demo key").await?;
+        let owner_key = self
+            .insert_api_key(&mut tx, &created.owner_membership_id, "Demo key")
+            .await?;
         let mut members = vec![DemoMember {
             email: owner_email.to_string(),
             password: DEMO_PASSWORD.into(),
@@ -127,10 +161,20 @@ impl Services {
                 _ => "active",
             };
             let role = demo_role(i);
-            let mut m = new_membership(&created.workspace_id, &user.id, role.id(), status, Some(&created.owner_user_id));
+            let mut m = new_membership(
+                &created.workspace_id,
+                &user.id,
+                role.id(),
+                status,
+                Some(&created.owner_user_id),
+            );
             m.round_robin = matches!(role, BuiltinRole::User);
             m.manager_id = match role {
-                BuiltinRole::User | BuiltinRole::RestrictedUser => Some(if i % 2 == 0 { user_ids[2].clone() } else { user_ids[3].clone() }),
+                BuiltinRole::User | BuiltinRole::RestrictedUser => Some(if i % 2 == 0 {
+                    user_ids[2].clone()
+                } else {
+                    user_ids[3].clone()
+                }),
                 _ => None,
             };
             if status != "invited" {
@@ -144,7 +188,9 @@ impl Services {
             }
             memberships::insert(&mut tx, &m).await?;
             let api_key = if status == "active" {
-                self.insert_api_key(&mut tx, &m.id, "Demo key").await?.secret
+                self.insert_api_key(&mut tx, &m.id, "Demo key")
+                    .await?
+                    .secret
             } else {
                 String::new()
             };
@@ -161,7 +207,11 @@ impl Services {
         }
 
         progress("creating groups");
-        for (name, range) in [("Closers", 7..13), ("Prospecting", 13..20), ("Team Leads", 1..7)] {
+        for (name, range) in [
+            ("Closers", 7..13),
+            ("Prospecting", 13..20),
+            ("Team Leads", 1..7),
+        ] {
             let g = GroupRow {
                 id: Kind::Group.new_id(),
                 workspace_id: created.workspace_id.clone(),

@@ -8,7 +8,10 @@ use corral_store::StoreError;
 pub enum ServiceError {
     /// Input failed validation; each entry names a field.
     #[error("{message}")]
-    Invalid { message: String, fields: Vec<FieldError> },
+    Invalid {
+        message: String,
+        fields: Vec<FieldError>,
+    },
     /// No (or bad) credentials.
     #[error("{0}")]
     Unauthorized(String),
@@ -26,7 +29,10 @@ pub enum ServiceError {
     PlanLimit(String),
     /// Too many attempts; try again after the given number of seconds.
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after_secs: i64 },
+    TooManyRequests {
+        message: String,
+        retry_after_secs: i64,
+    },
     /// Something broke inside; the message is for logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -35,7 +41,10 @@ pub enum ServiceError {
 impl ServiceError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        ServiceError::Invalid { message: message.clone(), fields: vec![FieldError::new(field, message)] }
+        ServiceError::Invalid {
+            message: message.clone(),
+            fields: vec![FieldError::new(field, message)],
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -62,7 +71,9 @@ impl From<DomainError> for ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(what) => ServiceError::Conflict(format!("That conflicts with an existing record ({what}).")),
+            StoreError::Conflict(what) => {
+                ServiceError::Conflict(format!("That conflicts with an existing record ({what})."))
+            }
             other => ServiceError::Internal(other.to_string()),
         }
     }

@@ -56,7 +56,13 @@ struct Inner {
 
 impl Services {
     pub fn new(db: Db, config: ServiceConfig) -> Self {
-        Self { inner: Arc::new(Inner { db, config, last_touch: Default::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                last_touch: Default::default(),
+            }),
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -70,7 +76,9 @@ impl Services {
     /// Whether this node should write activity for `key` now (at most once a minute).
     pub(crate) fn due_for_touch(&self, key: &str) -> bool {
         let now = std::time::Instant::now();
-        let Ok(mut map) = self.inner.last_touch.lock() else { return true };
+        let Ok(mut map) = self.inner.last_touch.lock() else {
+            return true;
+        };
         match map.get(key) {
             Some(t) if now.duration_since(*t) < std::time::Duration::from_secs(60) => false,
             _ => {

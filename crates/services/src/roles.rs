@@ -19,7 +19,11 @@ pub struct ResolvedRole {
 }
 
 /// Looks a role up in `workspace_id`; None when no such role exists there.
-pub async fn resolve(tx: &mut Tx, workspace_id: &str, role_id: &str) -> Result<Option<ResolvedRole>> {
+pub async fn resolve(
+    tx: &mut Tx,
+    workspace_id: &str,
+    role_id: &str,
+) -> Result<Option<ResolvedRole>> {
     if let Some(b) = BuiltinRole::from_id(role_id) {
         return Ok(Some(ResolvedRole {
             id: b.id().to_string(),
@@ -28,11 +32,22 @@ pub async fn resolve(tx: &mut Tx, workspace_id: &str, role_id: &str) -> Result<O
             editable: false,
         }));
     }
-    let Some(row) = roles::get(tx, workspace_id, role_id).await? else { return Ok(None) };
-    let names: Vec<&str> = row.permissions.split(',').filter(|s| !s.is_empty()).collect();
+    let Some(row) = roles::get(tx, workspace_id, role_id).await? else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = row
+        .permissions
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .collect();
     let permissions = PermissionSet::parse_names(&names, "permissions")
         .map_err(|e| ServiceError::from(StoreError::Corrupt(format!("role {}: {e}", row.id))))?;
-    Ok(Some(ResolvedRole { id: row.id, name: row.name, permissions, editable: true }))
+    Ok(Some(ResolvedRole {
+        id: row.id,
+        name: row.name,
+        permissions,
+        editable: true,
+    }))
 }
 
 /// Parses a stored restriction list.
@@ -43,10 +58,18 @@ pub fn parse_restrictions(stored: &str) -> Result<Vec<Restriction>> {
 }
 
 /// Effective permissions of a membership: its role minus its restrictions.
-pub async fn member_permissions(tx: &mut Tx, m: &MembershipRow) -> Result<(ResolvedRole, PermissionSet)> {
+pub async fn member_permissions(
+    tx: &mut Tx,
+    m: &MembershipRow,
+) -> Result<(ResolvedRole, PermissionSet)> {
     let role = resolve(tx, &m.workspace_id, &m.role_id)
         .await?
-        .ok_or_else(|| ServiceError::Internal(format!("membership {} holds unknown role {}", m.id, m.role_id)))?;
+        .ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "membership {} holds unknown role {}",
+                m.id, m.role_id
+            ))
+        })?;
     let restrictions = parse_restrictions(&m.restrictions)?;
     let eff = effective_permissions(&role.permissions, &restrictions);
     Ok((role, eff))
@@ -58,7 +81,10 @@ pub async fn actor_for(tx: &mut Tx, m: &MembershipRow) -> Result<Actor> {
     let ws = orgs::get_workspace(tx, &m.workspace_id)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("membership {} has no workspace", m.id)))?;
-    let is_owner = orgs::member_role(tx, &ws.organization_id, &m.user_id).await?.as_deref() == Some("owner");
+    let is_owner = orgs::member_role(tx, &ws.organization_id, &m.user_id)
+        .await?
+        .as_deref()
+        == Some("owner");
     Ok(Actor {
         user_id: m.user_id.clone(),
         membership_id: m.id.clone(),
@@ -73,11 +99,13 @@ pub async fn actor_for(tx: &mut Tx, m: &MembershipRow) -> Result<Actor> {
 
 /// The active membership with this id, or an error saying access has ended.
 pub async fn active_membership(tx: &mut Tx, membership_id: &str) -> Result<MembershipRow> {
-    let m = memberships::get(tx, membership_id)
-        .await?
-        .ok_or_else(|| ServiceError::Unauthorized("Your access to this workspace has ended.".into()))?;
+    let m = memberships::get(tx, membership_id).await?.ok_or_else(|| {
+        ServiceError::Unauthorized("Your access to this workspace has ended.".into())
+    })?;
     if m.status != "active" {
-        return Err(ServiceError::Unauthorized("Your access to this workspace has ended.".into()));
+        return Err(ServiceError::Unauthorized(
+            "Your access to this workspace has ended.".into(),
+        ));
     }
     Ok(m)
 }

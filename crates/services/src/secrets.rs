@@ -35,10 +35,16 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
 /// Checks a new password's shape.
 pub fn validate_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
-        return Err(ServiceError::field("password", "The password must be at least 8 characters long."));
+        return Err(ServiceError::field(
+            "password",
+            "The password must be at least 8 characters long.",
+        ));
     }
     if password.len() > 1024 {
-        return Err(ServiceError::field("password", "The password must be at most 1024 bytes long."));
+        return Err(ServiceError::field(
+            "password",
+            "The password must be at most 1024 bytes long.",
+        ));
     }
     Ok(())
 }
@@ -62,9 +68,12 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
     tokio::task::spawn_blocking(move || {
         let has_hash = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY.to_string());
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| ServiceError::Internal(format!("stored password hash is malformed: {e}")))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let parsed = PasswordHash::new(&stored).map_err(|e| {
+            ServiceError::Internal(format!("stored password hash is malformed: {e}"))
+        })?;
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && has_hash)
     })
     .await
@@ -79,8 +88,16 @@ mod tests {
     async fn hash_and_verify() {
         let h = hash_password("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), Some(h.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse".into(), Some(h)).await.unwrap());
+        assert!(
+            verify_password("correct horse".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("wrong horse".into(), Some(h))
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 

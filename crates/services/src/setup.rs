@@ -27,13 +27,22 @@ pub struct SetupInput {
 pub(crate) fn clean_name(field: &str, value: &str, max: usize, required: bool) -> Result<String> {
     let v = value.trim();
     if v.is_empty() && required {
-        return Err(ServiceError::field(field, format!("{} is required.", field_label(field))));
+        return Err(ServiceError::field(
+            field,
+            format!("{} is required.", field_label(field)),
+        ));
     }
     if v.chars().count() > max {
-        return Err(ServiceError::field(field, format!("{} must be at most {max} characters.", field_label(field))));
+        return Err(ServiceError::field(
+            field,
+            format!("{} must be at most {max} characters.", field_label(field)),
+        ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::field(field, format!("{} cannot contain control characters.", field_label(field))));
+        return Err(ServiceError::field(
+            field,
+            format!("{} cannot contain control characters.", field_label(field)),
+        ));
     }
     Ok(v.to_string())
 }
@@ -62,7 +71,13 @@ impl Services {
         }
         let token = new_token();
         let t = now();
-        auth::insert_setup_token(&mut tx, &token_hash(&token), t, t + chrono::Duration::hours(24)).await?;
+        auth::insert_setup_token(
+            &mut tx,
+            &token_hash(&token),
+            t,
+            t + chrono::Duration::hours(24),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(token))
     }
@@ -70,14 +85,19 @@ impl Services {
     /// Whether a setup token may still be used (to show the form or an error page).
     pub async fn setup_token_is_live(&self, token: &str) -> Result<bool> {
         let mut tx = self.db().read().await?;
-        Ok(orgs::count(&mut tx).await? == 0 && auth::setup_token_is_live(&mut tx, &token_hash(token), now()).await?)
+        Ok(orgs::count(&mut tx).await? == 0
+            && auth::setup_token_is_live(&mut tx, &token_hash(token), now()).await?)
     }
 
     /// Creates the organization, workspace and owner, and signs the owner in.
     pub async fn complete_setup(&self, token: &str, input: SetupInput) -> Result<NewSession> {
         let org_name = clean_name("organization_name", &input.organization_name, 200, true)?;
         let ws_name = clean_name("workspace_name", &input.workspace_name, 200, false)?;
-        let ws_name = if ws_name.is_empty() { "Sales".to_string() } else { ws_name };
+        let ws_name = if ws_name.is_empty() {
+            "Sales".to_string()
+        } else {
+            ws_name
+        };
         let first = clean_name("first_name", &input.first_name, 100, true)?;
         let last = clean_name("last_name", &input.last_name, 100, false)?;
         let email = Email::parse(&input.email)?;
@@ -85,13 +105,26 @@ impl Services {
         let hash = hash_password(input.password).await?;
 
         let mut tx = self.db().write().await?;
-        if orgs::count(&mut tx).await? > 0 || !auth::consume_setup_token(&mut tx, &token_hash(token), now()).await? {
+        if orgs::count(&mut tx).await? > 0
+            || !auth::consume_setup_token(&mut tx, &token_hash(token), now()).await?
+        {
             return Err(ServiceError::Forbidden(
                 "This setup link has expired or was already used. Restart `corral serve` for a new one.".into(),
             ));
         }
-        let (_, ws) = create_org_with_owner(&mut tx, &org_name, &ws_name, &first, &last, &email, Some(hash)).await?;
-        let session = self.create_session(&mut tx, &ws.owner_user_id, &ws.workspace_id).await?;
+        let (_, ws) = create_org_with_owner(
+            &mut tx,
+            &org_name,
+            &ws_name,
+            &first,
+            &last,
+            &email,
+            Some(hash),
+        )
+        .await?;
+        let session = self
+            .create_session(&mut tx, &ws.owner_user_id, &ws.workspace_id)
+            .await?;
         tx.commit().await?;
         Ok(session)
     }

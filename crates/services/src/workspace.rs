@@ -50,10 +50,14 @@ pub struct WorkspacePatch {
 }
 
 async fn load_workspace_view(tx: &mut Tx, workspace_id: &str) -> Result<WorkspaceView> {
-    let workspace = orgs::get_workspace(tx, workspace_id).await?.ok_or_else(|| ServiceError::not_found("Organization"))?;
+    let workspace = orgs::get_workspace(tx, workspace_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("Organization"))?;
     let organization = orgs::get(tx, &workspace.organization_id)
         .await?
-        .ok_or_else(|| ServiceError::Internal(format!("workspace {workspace_id} has no organization")))?;
+        .ok_or_else(|| {
+            ServiceError::Internal(format!("workspace {workspace_id} has no organization"))
+        })?;
     let mut view = WorkspaceView {
         workspace,
         organization,
@@ -64,7 +68,11 @@ async fn load_workspace_view(tx: &mut Tx, workspace_id: &str) -> Result<Workspac
     for member in memberships::list_members(tx, workspace_id).await? {
         let (role, permissions) = member_permissions(tx, &member.membership).await?;
         let status = member.membership.status.clone();
-        let mv = MemberView { member, role_name: role.name, permissions };
+        let mv = MemberView {
+            member,
+            role_name: role.name,
+            permissions,
+        };
         match status.as_str() {
             "active" => view.memberships.push(mv),
             "invited" => view.pending_memberships.push(mv),
@@ -78,8 +86,14 @@ impl Services {
     /// The actor's user, memberships and workspaces (`GET /me/`).
     pub async fn me(&self, actor: &Actor) -> Result<MeView> {
         let mut tx = self.db().read().await?;
-        let user = users::get(&mut tx, &actor.user_id).await?.ok_or_else(|| ServiceError::not_found("User"))?;
-        let mut out = MeView { user, memberships: vec![], workspaces: vec![] };
+        let user = users::get(&mut tx, &actor.user_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("User"))?;
+        let mut out = MeView {
+            user,
+            memberships: vec![],
+            workspaces: vec![],
+        };
         for m in memberships::list_for_user(&mut tx, &actor.user_id).await? {
             if m.status != "active" {
                 continue;
@@ -102,20 +116,30 @@ impl Services {
     }
 
     /// Renames the workspace or changes its currency (needs `manage_organization`).
-    pub async fn update_workspace(&self, actor: &Actor, id: &str, patch: WorkspacePatch) -> Result<WorkspaceView> {
+    pub async fn update_workspace(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: WorkspacePatch,
+    ) -> Result<WorkspaceView> {
         if id != actor.workspace_id {
             return Err(ServiceError::not_found("Organization"));
         }
         actor.require(Permission::ManageOrganization)?;
         let mut tx = self.db().write().await?;
-        let mut ws = orgs::get_workspace(&mut tx, id).await?.ok_or_else(|| ServiceError::not_found("Organization"))?;
+        let mut ws = orgs::get_workspace(&mut tx, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization"))?;
         if let Some(name) = patch.name {
             ws.name = clean_name("name", &name, 200, true)?;
         }
         if let Some(cur) = patch.currency {
             let c = cur.trim().to_uppercase();
             if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-                return Err(ServiceError::field("currency", format!("'{cur}' is not an ISO 4217 currency code such as USD or EUR.")));
+                return Err(ServiceError::field(
+                    "currency",
+                    format!("'{cur}' is not an ISO 4217 currency code such as USD or EUR."),
+                ));
             }
             ws.currency = c;
         }
@@ -128,9 +152,17 @@ impl Services {
     }
 
     /// Users of the actor's workspace (every member that is not merely invited).
-    pub async fn list_users(&self, actor: &Actor, first_name_first: bool, skip: i64, limit: i64) -> Result<Page<UserRow>> {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        first_name_first: bool,
+        skip: i64,
+        limit: i64,
+    ) -> Result<Page<UserRow>> {
         let mut tx = self.db().read().await?;
-        let (items, total) = users::list_in_workspace(&mut tx, &actor.workspace_id, first_name_first, skip, limit).await?;
+        let (items, total) =
+            users::list_in_workspace(&mut tx, &actor.workspace_id, first_name_first, skip, limit)
+                .await?;
         Ok(Page { items, total })
     }
 
@@ -140,20 +172,27 @@ impl Services {
         if !users::is_in_workspace(&mut tx, &actor.workspace_id, id).await? {
             return Err(ServiceError::not_found("User"));
         }
-        users::get(&mut tx, id).await?.ok_or_else(|| ServiceError::not_found("User"))
+        users::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("User"))
     }
 
     /// The name of the actor's workspace, for page headers.
     pub async fn workspace_name(&self, actor: &Actor) -> Result<String> {
         let mut tx = self.db().read().await?;
-        Ok(orgs::get_workspace(&mut tx, &actor.workspace_id).await?.map(|w| w.name).unwrap_or_default())
+        Ok(orgs::get_workspace(&mut tx, &actor.workspace_id)
+            .await?
+            .map(|w| w.name)
+            .unwrap_or_default())
     }
 }
 
 /// A generated avatar for people without an image: their initials on a colour derived from
 /// their email, as an inline SVG data URL (no extra request, nothing to serve).
 pub fn initials_avatar(first: &str, last: &str, email: &str) -> String {
-    const COLOURS: [&str; 8] = ["3b82f6", "10b981", "f59e0b", "ef4444", "8b5cf6", "ec4899", "14b8a6", "6366f1"];
+    const COLOURS: [&str; 8] = [
+        "3b82f6", "10b981", "f59e0b", "ef4444", "8b5cf6", "ec4899", "14b8a6", "6366f1",
+    ];
     let mut initials: String = [first, last]
         .iter()
         .filter_map(|s| s.trim().chars().next())
@@ -161,11 +200,21 @@ pub fn initials_avatar(first: &str, last: &str, email: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .collect();
     if initials.is_empty() {
-        initials = email.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_else(|| "?".into());
+        initials = email
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_else(|| "?".into());
     }
     let initials: String = initials
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     let sum: usize = email.bytes().map(usize::from).sum();
     let colour = COLOURS[sum % COLOURS.len()];

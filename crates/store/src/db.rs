@@ -31,7 +31,10 @@ impl StoreError {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            let what = db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string());
+            let what = db
+                .constraint()
+                .map(str::to_string)
+                .unwrap_or_else(|| db.message().to_string());
             return StoreError::Conflict(what);
         }
         StoreError::Database(e)
@@ -74,13 +77,47 @@ macro_rules! on {
     };
 }
 
+/// Like [`on!`], for a statement that may fail on a constraint while the caller goes on with
+/// the transaction. PostgreSQL aborts a whole transaction on any failed statement, SQLite
+/// does not; a savepoint around the statement makes both engines keep the transaction usable.
+#[macro_export]
+macro_rules! on_guarded {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                sqlx::query("SAVEPOINT corral_guard")
+                    .execute(&mut **t)
+                    .await?;
+                let result = {
+                    let $c = &mut **t;
+                    $body
+                };
+                let end = if result.is_ok() {
+                    "RELEASE SAVEPOINT corral_guard"
+                } else {
+                    "ROLLBACK TO SAVEPOINT corral_guard"
+                };
+                sqlx::query(end).execute(&mut **t).await?;
+                result
+            }
+        }
+    };
+}
+
 impl Db {
     /// Opens `url`: `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> crate::Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             Self::connect_postgres(opts).await
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             Self::open_sqlite(std::path::Path::new(path)).await
         } else {
             Err(StoreError::BadUrl(url.to_string()))

@@ -44,15 +44,23 @@ pub async fn sqlite() -> crate::Result<TestDb> {
     let path = dir.join("corral.db");
     let db = Db::open_sqlite(&path).await?;
     db.migrate().await?;
-    Ok(TestDb { db, url: format!("sqlite:{}", path.display()), dir: Some(dir) })
+    Ok(TestDb {
+        db,
+        url: format!("sqlite:{}", path.display()),
+        dir: Some(dir),
+    })
 }
 
 /// A fresh schema in the test PostgreSQL database, or None when the variable is unset.
 pub async fn postgres() -> crate::Result<Option<TestDb>> {
-    let Ok(base) = std::env::var(POSTGRES_URL_VAR) else { return Ok(None) };
+    let Ok(base) = std::env::var(POSTGRES_URL_VAR) else {
+        return Ok(None);
+    };
     let schema = format!("t_{}", corral_domain::ids::random_base62(16).to_lowercase());
     let mut admin = PgConnection::connect(&base).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await?;
     admin.close().await?;
     let opts = PgConnectOptions::from_str(&base)?.options([("search_path", schema.as_str())]);
     let db = Db::connect_postgres(opts).await?;

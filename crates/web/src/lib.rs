@@ -26,17 +26,35 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", axum::routing::post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
-        .route("/settings/api-keys", get(pages::api_keys).post(pages::create_api_key))
+        .route(
+            "/settings/api-keys",
+            get(pages::api_keys).post(pages::create_api_key),
+        )
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .fallback(pages::not_found)
-        .with_state(WebState { services, secure_cookies })
+        .with_state(WebState {
+            services,
+            secure_cookies,
+        })
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../static/app.css"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../static/app.css"),
+    )
 }
 
 async fn js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../static/app.js"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../static/app.js"),
+    )
 }

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use corral_api::{SESSION_COOKIE, cookie_value};
 use corral_domain::Actor;
 use corral_services::ServiceError;
@@ -33,20 +33,40 @@ pub struct Nav {
 
 /// The sidebar for `actor`, with `current` marked. Later pages add their entries here.
 async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &str) -> Nav {
-    let workspace_name = state.services.workspace_name(actor).await.unwrap_or_default();
+    let workspace_name = state
+        .services
+        .workspace_name(actor)
+        .await
+        .unwrap_or_default();
     let user_name = state
         .services
         .get_user(actor, &actor.user_id)
         .await
-        .map(|u| format!("{} {}", u.first_name, u.last_name).trim().to_string())
+        .map(|u| {
+            format!("{} {}", u.first_name, u.last_name)
+                .trim()
+                .to_string()
+        })
         .unwrap_or_default();
-    let entries: [(&'static str, &'static str, bool); 2] = [("/", "Home", true), ("/settings/api-keys", "API keys", true)];
+    let entries: [(&'static str, &'static str, bool); 2] = [
+        ("/", "Home", true),
+        ("/settings/api-keys", "API keys", true),
+    ];
     let items = entries
         .into_iter()
         .filter(|(_, _, shown)| *shown)
-        .map(|(href, label, _)| NavItem { href, label, active: href == current })
+        .map(|(href, label, _)| NavItem {
+            href,
+            label,
+            active: href == current,
+        })
         .collect();
-    Nav { workspace_name, user_name, csrf: csrf.to_string(), items }
+    Nav {
+        workspace_name,
+        user_name,
+        csrf: csrf.to_string(),
+        items,
+    }
 }
 
 fn render(t: &impl Template) -> Response {
@@ -54,7 +74,11 @@ fn render(t: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be rendered.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be rendered.",
+            )
+                .into_response()
         }
     }
 }
@@ -110,7 +134,12 @@ fn message(status: StatusCode, title: &str, message: &str, link: Option<(&str, &
 }
 
 pub async fn not_found() -> Response {
-    message(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.", Some(("/", "Go to Corral")))
+    message(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page at this address.",
+        Some(("/", "Go to Corral")),
+    )
 }
 
 fn bad_csrf() -> Response {
@@ -135,7 +164,11 @@ struct LoginPage {
     notice: Option<String>,
 }
 
-pub async fn login_form(State(st): State<WebState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn login_form(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if st.services.needs_setup().await.unwrap_or(false) {
         return message(
             StatusCode::OK,
@@ -152,7 +185,14 @@ pub async fn login_form(State(st): State<WebState>, headers: HeaderMap, Query(q)
     } else {
         None
     };
-    let page = LoginPage { title: "Sign in".into(), nav: None, csrf, email: String::new(), error: None, notice };
+    let page = LoginPage {
+        title: "Sign in".into(),
+        nav: None,
+        csrf,
+        email: String::new(),
+        error: None,
+        notice,
+    };
     with_cookie(render(&page), set)
 }
 
@@ -166,10 +206,17 @@ pub async fn login(
     if !csrf_ok(&headers, &field("csrf")) {
         return bad_csrf();
     }
-    match st.services.login(&field("email"), &field("password"), &addr.ip().to_string()).await {
+    match st
+        .services
+        .login(&field("email"), &field("password"), &addr.ip().to_string())
+        .await
+    {
         Ok(session) => {
             let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
-            with_cookie(Redirect::to("/").into_response(), session_cookie(&session.token, max_age, st.secure_cookies))
+            with_cookie(
+                Redirect::to("/").into_response(),
+                session_cookie(&session.token, max_age, st.secure_cookies),
+            )
         }
         Err(e) => {
             let (csrf, set) = csrf_token(&headers, st.secure_cookies);
@@ -182,7 +229,9 @@ pub async fn login(
                 notice: None,
             };
             let mut resp = (status_of(&e), render(&page)).into_response();
-            if let ServiceError::TooManyRequests { retry_after_secs, .. } = e
+            if let ServiceError::TooManyRequests {
+                retry_after_secs, ..
+            } = e
                 && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
             {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -192,16 +241,28 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(st): State<WebState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn logout(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if !csrf_ok(&headers, form.get("csrf").map(String::as_str).unwrap_or("")) {
         return bad_csrf();
     }
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE)
         && let Err(e) = st.services.logout(&token).await
     {
-        return message(status_of(&e), "Could not sign out", &explain(&e), Some(("/", "Back")));
+        return message(
+            status_of(&e),
+            "Could not sign out",
+            &explain(&e),
+            Some(("/", "Back")),
+        );
     }
-    with_cookie(Redirect::to("/login?signed_out=1").into_response(), Some(clear_cookie(SESSION_COOKIE)))
+    with_cookie(
+        Redirect::to("/login?signed_out=1").into_response(),
+        Some(clear_cookie(SESSION_COOKIE)),
+    )
 }
 
 // ---- first-run setup ----
@@ -235,7 +296,11 @@ fn setup_link_dead() -> Response {
     )
 }
 
-pub async fn setup_form(State(st): State<WebState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn setup_form(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let token = q.get("token").cloned().unwrap_or_default();
     match st.services.setup_token_is_live(&token).await {
         Ok(true) => {}
@@ -243,11 +308,22 @@ pub async fn setup_form(State(st): State<WebState>, headers: HeaderMap, Query(q)
         Err(e) => return message(status_of(&e), "Setup failed", &explain(&e), None),
     }
     let (csrf, set) = csrf_token(&headers, st.secure_cookies);
-    let page = SetupPage { title: "Set up".into(), nav: None, csrf, token, form: SetupForm::default(), error: None };
+    let page = SetupPage {
+        title: "Set up".into(),
+        nav: None,
+        csrf,
+        token,
+        form: SetupForm::default(),
+        error: None,
+    };
     with_cookie(render(&page), set)
 }
 
-pub async fn setup(State(st): State<WebState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn setup(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     if !csrf_ok(&headers, &field("csrf")) {
         return bad_csrf();
@@ -264,7 +340,10 @@ pub async fn setup(State(st): State<WebState>, headers: HeaderMap, Form(form): F
     match st.services.complete_setup(&token, input).await {
         Ok(session) => {
             let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
-            with_cookie(Redirect::to("/").into_response(), session_cookie(&session.token, max_age, st.secure_cookies))
+            with_cookie(
+                Redirect::to("/").into_response(),
+                session_cookie(&session.token, max_age, st.secure_cookies),
+            )
         }
         Err(ServiceError::Forbidden(_)) => setup_link_dead(),
         Err(e) => {
@@ -316,21 +395,33 @@ pub async fn home(State(st): State<WebState>, web: WebActor) -> Response {
         Ok(v) => v,
         Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
     };
-    let me = view.memberships.iter().find(|m| m.member.membership.user_id == actor.user_id);
+    let me = view
+        .memberships
+        .iter()
+        .find(|m| m.member.membership.user_id == actor.user_id);
     let members = view
         .memberships
         .iter()
         .map(|m| MemberLine {
-            name: format!("{} {}", m.member.user_first_name, m.member.user_last_name).trim().to_string(),
+            name: format!("{} {}", m.member.user_first_name, m.member.user_last_name)
+                .trim()
+                .to_string(),
             email: m.member.user_email.clone(),
             role: m.role_name.clone(),
-            image: corral_api::wire::image(&m.member.user_image, &m.member.user_first_name, &m.member.user_last_name, &m.member.user_email),
+            image: corral_api::wire::image(
+                &m.member.user_image,
+                &m.member.user_first_name,
+                &m.member.user_last_name,
+                &m.member.user_email,
+            ),
         })
         .collect();
     let page = HomePage {
         title: "Home".into(),
         nav: Some(nav(&st, actor, &web.csrf, "/").await),
-        first_name: me.map(|m| m.member.user_first_name.clone()).unwrap_or_default(),
+        first_name: me
+            .map(|m| m.member.user_first_name.clone())
+            .unwrap_or_default(),
         role_name: me.map(|m| m.role_name.clone()).unwrap_or_default(),
         active: view.memberships.len(),
         pending: view.pending_memberships.len(),
@@ -362,11 +453,20 @@ struct ApiKeysPage {
 }
 
 fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
     format!("http://{host}")
 }
 
-async fn api_keys_page(st: &WebState, web: &WebActor, headers: &HeaderMap, new_secret: Option<String>, error: Option<String>) -> Response {
+async fn api_keys_page(
+    st: &WebState,
+    web: &WebActor,
+    headers: &HeaderMap,
+    new_secret: Option<String>,
+    error: Option<String>,
+) -> Response {
     let keys = match st.services.list_api_keys(&web.actor).await {
         Ok(k) => k,
         Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
@@ -381,8 +481,16 @@ async fn api_keys_page(st: &WebState, web: &WebActor, headers: &HeaderMap, new_s
             .map(|k| KeyLine {
                 name: k.name.clone(),
                 created: fmt(&k.date_created),
-                last_used: k.last_used_at.as_ref().map(fmt).unwrap_or_else(|| "never".into()),
-                status: if k.revoked_at.is_some() { "revoked".into() } else { "active".into() },
+                last_used: k
+                    .last_used_at
+                    .as_ref()
+                    .map(fmt)
+                    .unwrap_or_else(|| "never".into()),
+                status: if k.revoked_at.is_some() {
+                    "revoked".into()
+                } else {
+                    "active".into()
+                },
             })
             .collect(),
         new_secret,
@@ -406,11 +514,22 @@ pub async fn create_api_key(
     if !csrf_ok(&headers, form.get("csrf").map(String::as_str).unwrap_or("")) {
         return bad_csrf();
     }
-    match st.services.create_api_key(&web.actor, form.get("name").map(String::as_str).unwrap_or("")).await {
+    match st
+        .services
+        .create_api_key(
+            &web.actor,
+            form.get("name").map(String::as_str).unwrap_or(""),
+        )
+        .await
+    {
         Ok(key) => api_keys_page(&st, &web, &headers, Some(key.secret), None).await,
         Err(e) => {
             let status = status_of(&e);
-            (status, api_keys_page(&st, &web, &headers, None, Some(explain(&e))).await).into_response()
+            (
+                status,
+                api_keys_page(&st, &web, &headers, None, Some(explain(&e))).await,
+            )
+                .into_response()
         }
     }
 }

@@ -23,18 +23,26 @@ pub struct WebActor {
 impl FromRequestParts<WebState> for WebActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
             return Err(Redirect::to("/login").into_response());
         };
         match state.services.authenticate_session(&token).await {
             Ok(actor) => {
                 let (csrf, set_csrf) = csrf_token(&parts.headers, state.secure_cookies);
-                Ok(WebActor { actor, csrf, set_csrf })
+                Ok(WebActor {
+                    actor,
+                    csrf,
+                    set_csrf,
+                })
             }
             Err(_) => {
                 let mut resp = Redirect::to("/login?ended=1").into_response();
-                resp.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+                resp.headers_mut()
+                    .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
                 Err(resp)
             }
         }
@@ -43,12 +51,17 @@ impl FromRequestParts<WebState> for WebActor {
 
 /// The request's CSRF token, or a new one with the cookie that carries it.
 pub fn csrf_token(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
-    match cookie_value(headers, CSRF_COOKIE).filter(|v| v.len() >= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    match cookie_value(headers, CSRF_COOKIE)
+        .filter(|v| v.len() >= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
         Some(v) => (v, None),
         None => {
             let v = new_token();
             // Not HttpOnly: the page's script reads it to send X-CSRF-Token to the API.
-            let cookie = format!("{CSRF_COOKIE}={v}; Path=/; SameSite=Lax{}", if secure { "; Secure" } else { "" });
+            let cookie = format!(
+                "{CSRF_COOKIE}={v}; Path=/; SameSite=Lax{}",
+                if secure { "; Secure" } else { "" }
+            );
             (v, HeaderValue::from_str(&cookie).ok())
         }
     }
@@ -56,7 +69,8 @@ pub fn csrf_token(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderVa
 
 /// Whether a submitted form's token matches the CSRF cookie.
 pub fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    cookie_value(headers, CSRF_COOKIE).is_some_and(|c| !c.is_empty() && secrets_equal(&c, submitted))
+    cookie_value(headers, CSRF_COOKIE)
+        .is_some_and(|c| !c.is_empty() && secrets_equal(&c, submitted))
 }
 
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
@@ -68,6 +82,8 @@ pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> Option<He
 }
 
 pub fn clear_cookie(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
-        .unwrap_or_else(|_| HeaderValue::from_static("corral_session=; Path=/; Max-Age=0"))
+    HeaderValue::from_str(&format!(
+        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("corral_session=; Path=/; Max-Age=0"))
 }

@@ -15,7 +15,10 @@ fn find_binary(var: &str, candidates: &[&str]) -> Option<String> {
     if let Ok(v) = std::env::var(var) {
         return Some(v);
     }
-    candidates.iter().find(|c| std::path::Path::new(c).exists()).map(|c| c.to_string())
+    candidates
+        .iter()
+        .find(|c| std::path::Path::new(c).exists())
+        .map(|c| c.to_string())
 }
 
 /// A WebDriver session on a headless Chromium; ends both when dropped.
@@ -39,14 +42,26 @@ impl Chrome {
     /// Starts ChromeDriver and a browser, or returns None (outside CI) when they are not
     /// installed. In CI a missing browser fails the test.
     pub async fn start() -> Option<Chrome> {
-        let chromium = find_binary("CORRAL_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+        let chromium = find_binary(
+            "CORRAL_CHROMIUM",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        );
         let driver = find_binary("CORRAL_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
         let (Some(chromium), Some(driver)) = (chromium, driver) else {
-            assert!(!corral_store::testing::postgres_required(), "CI must run browser tests: install chromium and chromium-driver");
-            eprintln!("note: chromium/chromedriver not installed; browser test skipped (the README's test command installs them)");
+            assert!(
+                !corral_store::testing::postgres_required(),
+                "CI must run browser tests: install chromium and chromium-driver"
+            );
+            eprintln!(
+                "note: chromium/chromedriver not installed; browser test skipped (the README's test command installs them)"
+            );
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -72,9 +87,18 @@ impl Chrome {
                          format!("--user-data-dir={}", profile.display())]
             }
         }}});
-        let mut chrome = Chrome { driver: child, base, session: String::new(), http, profile };
+        let mut chrome = Chrome {
+            driver: child,
+            base,
+            session: String::new(),
+            http,
+            profile,
+        };
         let v = chrome.call("POST", "/session", Some(caps)).await;
-        chrome.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        chrome.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
         Some(chrome)
     }
 
@@ -85,7 +109,13 @@ impl Chrome {
             "DELETE" => self.http.delete(url),
             _ => self.http.post(url).json(&body.unwrap_or(json!({}))),
         };
-        let v: Value = req.send().await.expect("webdriver").json().await.expect("webdriver json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("webdriver json");
         v["value"].clone()
     }
 
@@ -94,38 +124,65 @@ impl Chrome {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call("POST", &self.s("/url"), Some(json!({"url": url}))).await;
+        self.call("POST", &self.s("/url"), Some(json!({"url": url})))
+            .await;
     }
 
     pub async fn find(&self, css: &str) -> String {
-        let v = self.call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css}))).await;
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+        let v = self
+            .call(
+                "POST",
+                &self.s("/element"),
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.call("POST", &self.s(&format!("/element/{el}/clear")), None).await;
-        self.call("POST", &self.s(&format!("/element/{el}/value")), Some(json!({"text": text}))).await;
+        self.call("POST", &self.s(&format!("/element/{el}/clear")), None)
+            .await;
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{el}/value")),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call("POST", &self.s(&format!("/element/{el}/click")), None).await;
+        self.call("POST", &self.s(&format!("/element/{el}/click")), None)
+            .await;
     }
 
     pub async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.call("GET", &self.s(&format!("/element/{el}/text")), None).await.as_str().unwrap_or("").to_string()
+        self.call("GET", &self.s(&format!("/element/{el}/text")), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     pub async fn current_url(&self) -> String {
-        self.call("GET", &self.s("/url"), None).await.as_str().unwrap_or("").to_string()
+        self.call("GET", &self.s("/url"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     /// Saves a PNG screenshot under the test target directory and returns its path.
     pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
         let v = self.call("GET", &self.s("/screenshot"), None).await;
-        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap();
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
@@ -136,7 +193,9 @@ impl Chrome {
 
 #[tokio::test]
 async fn browser_signs_in_through_the_login_page() {
-    let Some(chrome) = Chrome::start().await else { return };
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
     let app = spawn_app(engines()[0]).await;
     app.setup_owner().await;
 

@@ -7,36 +7,59 @@ use crate::helpers::{engines, spawn_demo};
 /// The Python that has `closeio` installed: `CORRAL_TEST_PYTHON`, else `python3` if it can
 /// import the client. None outside CI when neither works; in CI that is a failure.
 pub fn python_with_closeio() -> Option<String> {
-    let candidates: Vec<String> = std::env::var("CORRAL_TEST_PYTHON").into_iter().chain(["python3".to_string()]).collect();
+    let candidates: Vec<String> = std::env::var("CORRAL_TEST_PYTHON")
+        .into_iter()
+        .chain(["python3".to_string()])
+        .collect();
     for py in candidates {
-        let ok = Command::new(&py).args(["-c", "import closeio_api"]).output().map(|o| o.status.success()).unwrap_or(false);
+        let ok = Command::new(&py)
+            .args(["-c", "import closeio_api"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
         if ok {
             return Some(py);
         }
     }
-    assert!(!corral_store::testing::postgres_required(), "CI must run the closeio client test: set CORRAL_TEST_PYTHON");
-    eprintln!("note: Python with `closeio` not found; client test skipped (the README's test command installs it)");
+    assert!(
+        !corral_store::testing::postgres_required(),
+        "CI must run the closeio client test: set CORRAL_TEST_PYTHON"
+    );
+    eprintln!(
+        "note: Python with `closeio` not found; client test skipped (the README's test command installs it)"
+    );
     None
 }
 
 #[tokio::test]
 async fn official_close_python_client_reads_me_organization_and_users() {
-    let Some(python) = python_with_closeio() else { return };
+    let Some(python) = python_with_closeio() else {
+        return;
+    };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/close_client/basics.py");
     for engine in engines() {
         let app = spawn_demo(engine).await;
-        let key = app.demo_member("admin")["api_key"].as_str().unwrap().to_string();
+        let key = app.demo_member("admin")["api_key"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let ws = app.demo()["workspace_id"].as_str().unwrap().to_string();
         let base = format!("{}/api/v1/", app.url);
         let python = python.clone();
         let out = tokio::task::spawn_blocking(move || {
-            Command::new(&python).args([script, &base, &key, &ws, "25"]).output().expect("run python")
+            Command::new(&python)
+                .args([script, &base, &key, &ws, "25"])
+                .output()
+                .expect("run python")
         })
         .await
         .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{engine:?}: closeio script failed\n{stdout}\n{stderr}");
+        assert!(
+            out.status.success(),
+            "{engine:?}: closeio script failed\n{stdout}\n{stderr}"
+        );
         assert!(stdout.contains("passed, 0 failed"), "{stdout}");
     }
 }

@@ -10,7 +10,12 @@ async fn demo_seeds_every_role_and_status_with_working_credentials() {
         let app = spawn_demo(engine).await;
         let creds = app.demo();
         assert_eq!(creds["url"], app.url.as_str());
-        assert!(creds["organization_id"].as_str().unwrap().starts_with("orga_"));
+        assert!(
+            creds["organization_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("orga_")
+        );
         let members = creds["members"].as_array().unwrap();
         assert!(members.len() >= 25);
         for role in ["admin", "superuser", "manager", "user", "restricteduser"] {
@@ -27,11 +32,21 @@ async fn demo_seeds_every_role_and_status_with_working_credentials() {
         // A newcomer can sign in as anyone active.
         let m = app.demo_member("restricteduser");
         let b = Browser::new(&app.url);
-        let (s, _, _) = b.sign_in(m["email"].as_str().unwrap(), m["password"].as_str().unwrap()).await;
+        let (s, _, _) = b
+            .sign_in(
+                m["email"].as_str().unwrap(),
+                m["password"].as_str().unwrap(),
+            )
+            .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         // A deactivated member cannot.
-        let gone = members.iter().find(|m| m["status"] == "deactivated").unwrap();
-        let (s, _, html) = Browser::new(&app.url).sign_in(gone["email"].as_str().unwrap(), "corral-demo").await;
+        let gone = members
+            .iter()
+            .find(|m| m["status"] == "deactivated")
+            .unwrap();
+        let (s, _, html) = Browser::new(&app.url)
+            .sign_in(gone["email"].as_str().unwrap(), "corral-demo")
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         assert!(html.contains("no active workspace access"));
         // No setup link once there is an organization.

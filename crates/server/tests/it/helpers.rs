@@ -25,7 +25,10 @@ pub fn engines() -> Vec<Engine> {
     } else if testing::postgres_required() {
         panic!("{} must be set when CI=true", testing::POSTGRES_URL_VAR);
     } else {
-        eprintln!("note: {} unset; PostgreSQL runs of this test skipped", testing::POSTGRES_URL_VAR);
+        eprintln!(
+            "note: {} unset; PostgreSQL runs of this test skipped",
+            testing::POSTGRES_URL_VAR
+        );
     }
     v
 }
@@ -57,7 +60,12 @@ async fn spawn(engine: Engine, demo: bool) -> TestApp {
     let data_dir = testing::temp_dir("app");
     let pg = match engine {
         Engine::Sqlite => None,
-        Engine::Postgres => Some(testing::postgres().await.expect("postgres test db").expect("postgres url set")),
+        Engine::Postgres => Some(
+            testing::postgres()
+                .await
+                .expect("postgres test db")
+                .expect("postgres url set"),
+        ),
     };
     let config = Config {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -68,18 +76,32 @@ async fn spawn(engine: Engine, demo: bool) -> TestApp {
     };
     let running = corral::start(config).await.expect("server starts");
     let url = running.url.clone();
-    TestApp { running, url, data_dir, http: client(), _pg: pg }
+    TestApp {
+        running,
+        url,
+        data_dir,
+        http: client(),
+        _pg: pg,
+    }
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
 }
 
 impl TestApp {
     /// The demo credentials file, parsed.
     pub fn demo(&self) -> Value {
-        let path = self.running.demo_credentials.as_ref().expect("demo credentials written");
-        serde_json::from_str(&std::fs::read_to_string(path).expect("read credentials")).expect("json")
+        let path = self
+            .running
+            .demo_credentials
+            .as_ref()
+            .expect("demo credentials written");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read credentials"))
+            .expect("json")
     }
 
     /// The first demo member holding `role_id` and the given status.
@@ -98,12 +120,25 @@ impl TestApp {
     }
 
     pub async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
-        let r = self.http.get(self.api(path)).basic_auth(key, Some("")).send().await.expect("request");
+        let r = self
+            .http
+            .get(self.api(path))
+            .basic_auth(key, Some(""))
+            .send()
+            .await
+            .expect("request");
         decode(r).await
     }
 
     pub async fn put(&self, key: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-        let r = self.http.put(self.api(path)).basic_auth(key, Some("")).json(body).send().await.expect("request");
+        let r = self
+            .http
+            .put(self.api(path))
+            .basic_auth(key, Some(""))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
         decode(r).await
     }
 
@@ -111,7 +146,11 @@ impl TestApp {
     /// API key and workspace id.
     pub async fn setup_owner(&self) -> (String, String) {
         let services = &self.running.services;
-        let token = services.issue_setup_token().await.unwrap().expect("setup needed");
+        let token = services
+            .issue_setup_token()
+            .await
+            .unwrap()
+            .expect("setup needed");
         let session = services
             .complete_setup(
                 &token,
@@ -135,7 +174,11 @@ impl TestApp {
 pub async fn decode(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.expect("body");
-    let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, v)
 }
 
@@ -143,7 +186,10 @@ pub async fn decode(r: reqwest::Response) -> (StatusCode, Value) {
 pub fn assert_close_error(body: &Value) {
     assert!(body["error"].is_string(), "no `error` string in {body}");
     assert!(body["errors"].is_array(), "no `errors` list in {body}");
-    assert!(body["field-errors"].is_object(), "no `field-errors` object in {body}");
+    assert!(
+        body["field-errors"].is_object(),
+        "no `field-errors` object in {body}"
+    );
 }
 
 /// A browser-like session: a cookie jar over the no-redirect client.
@@ -155,7 +201,11 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
-        Self { base: base.to_string(), http: client(), jar: Mutex::new(HashMap::new()) }
+        Self {
+            base: base.to_string(),
+            http: client(),
+            jar: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -163,7 +213,13 @@ impl Browser {
     }
 
     fn cookie_header(&self) -> String {
-        self.jar.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.jar
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn absorb(&self, headers: &HeaderMap) {
@@ -181,13 +237,23 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, HeaderMap, String) {
-        let r = self.http.get(format!("{}{}", self.base, path)).header(COOKIE, self.cookie_header()).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
         let (status, headers) = (r.status(), r.headers().clone());
         self.absorb(&headers);
         (status, headers, r.text().await.unwrap())
     }
 
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
         let r = self
             .http
             .post(format!("{}{}", self.base, path))
@@ -205,6 +271,10 @@ impl Browser {
     pub async fn sign_in(&self, email: &str, password: &str) -> (StatusCode, HeaderMap, String) {
         self.get("/login").await;
         let csrf = self.cookie("corral_csrf").expect("csrf cookie");
-        self.post_form("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
+        self.post_form(
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
     }
 }

@@ -2,6 +2,8 @@
 //! it over HTTP, as a client would. Every test runs on SQLite, and on PostgreSQL when
 //! `CORRAL_TEST_POSTGRES_URL` is set (CI sets it, and there a missing URL fails the run).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod api_basics;
 mod browser;
 mod close_client;

@@ -5,7 +5,12 @@ use reqwest::header::{LOCATION, SET_COOKIE};
 
 use crate::helpers::{Browser, engines, spawn_app};
 
-fn setup_form<'a>(csrf: &'a str, token: &'a str, email: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+fn setup_form<'a>(
+    csrf: &'a str,
+    token: &'a str,
+    email: &'a str,
+    password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("token", token),
@@ -22,7 +27,11 @@ fn setup_form<'a>(csrf: &'a str, token: &'a str, email: &'a str, password: &'a s
 async fn first_run_setup_link_creates_org_and_signs_owner_in() {
     for engine in engines() {
         let app = spawn_app(engine).await;
-        let link = app.running.setup_url.clone().expect("setup link printed on an empty database");
+        let link = app
+            .running
+            .setup_url
+            .clone()
+            .expect("setup link printed on an empty database");
         let path = link.strip_prefix(&app.url).unwrap().to_string();
         let token = path.split("token=").nth(1).unwrap().to_string();
         let b = Browser::new(&app.url);
@@ -37,20 +46,43 @@ async fn first_run_setup_link_creates_org_and_signs_owner_in() {
         let csrf = b.cookie("corral_csrf").unwrap();
 
         // Bad input: a short password re-shows the form with the reason and creates nothing.
-        let (s, _, html) = b.post_form("/setup", &setup_form(&csrf, &token, "pat@prairie.example", "short")).await;
+        let (s, _, html) = b
+            .post_form(
+                "/setup",
+                &setup_form(&csrf, &token, "pat@prairie.example", "short"),
+            )
+            .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert!(html.contains("at least 8 characters"));
         assert!(app.running.services.needs_setup().await.unwrap());
         // A forged form without the CSRF token is refused.
-        let (s, _, _) = b.post_form("/setup", &setup_form("forged", &token, "pat@prairie.example", "long enough")).await;
+        let (s, _, _) = b
+            .post_form(
+                "/setup",
+                &setup_form("forged", &token, "pat@prairie.example", "long enough"),
+            )
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         assert!(app.running.services.needs_setup().await.unwrap());
 
-        let (s, h, _) = b.post_form("/setup", &setup_form(&csrf, &token, "pat@prairie.example", "long enough")).await;
+        let (s, h, _) = b
+            .post_form(
+                "/setup",
+                &setup_form(&csrf, &token, "pat@prairie.example", "long enough"),
+            )
+            .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(h[LOCATION], "/");
-        let cookie = h.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("corral_session=")).unwrap();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let cookie = h
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("corral_session="))
+            .unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
 
         let (s, _, html) = b.get("/").await;
         assert_eq!(s, StatusCode::OK);
@@ -80,7 +112,15 @@ async fn sign_in_wrong_password_throttling_and_sign_out() {
         assert_eq!(h[LOCATION], "/login");
 
         // No CSRF token: refused before the password is even checked.
-        let (s, _, _) = b.post_form("/login", &[("email", "olive@example.com"), ("password", "owner-password")]).await;
+        let (s, _, _) = b
+            .post_form(
+                "/login",
+                &[
+                    ("email", "olive@example.com"),
+                    ("password", "owner-password"),
+                ],
+            )
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
 
         let (s, _, html) = b.sign_in("olive@example.com", "wrong-password").await;
@@ -101,10 +141,22 @@ async fn sign_in_wrong_password_throttling_and_sign_out() {
 
         // The session also authenticates the API for the UI's own scripts.
         let session = b.cookie("corral_session").unwrap();
-        let r = app.http.get(app.api("me/")).header("cookie", format!("corral_session={session}")).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.api("me/"))
+            .header("cookie", format!("corral_session={session}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         // …but a change through it needs the CSRF header.
-        let ws = app.running.services.authenticate_session(&session).await.unwrap().workspace_id;
+        let ws = app
+            .running
+            .services
+            .authenticate_session(&session)
+            .await
+            .unwrap()
+            .workspace_id;
         let r = app
             .http
             .put(app.api(&format!("organization/{ws}/")))
@@ -120,7 +172,13 @@ async fn sign_in_wrong_password_throttling_and_sign_out() {
         let (s, h, _) = b.post_form("/logout", &[("csrf", &csrf)]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert!(h[LOCATION].to_str().unwrap().starts_with("/login"));
-        let r = app.http.get(format!("{}/", app.url)).header("cookie", format!("corral_session={session}")).send().await.unwrap();
+        let r = app
+            .http
+            .get(format!("{}/", app.url))
+            .header("cookie", format!("corral_session={session}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
         // Five failures lock the address for a while, even with the right password.
@@ -143,7 +201,12 @@ async fn api_key_made_in_the_ui_is_shown_once_and_works() {
     let b = Browser::new(&app.url);
     b.sign_in("olive@example.com", "owner-password").await;
     let csrf = b.cookie("corral_csrf").unwrap();
-    let (s, _, html) = b.post_form("/settings/api-keys", &[("csrf", &csrf), ("name", "Reporting")]).await;
+    let (s, _, html) = b
+        .post_form(
+            "/settings/api-keys",
+            &[("csrf", &csrf), ("name", "Reporting")],
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let start = html.find("id=\"new-api-key\">").unwrap() + "id=\"new-api-key\">".len();
     let secret = &html[start..start + html[start..].find('<').unwrap()];
@@ -156,7 +219,9 @@ async fn api_key_made_in_the_ui_is_shown_once_and_works() {
     assert!(html.contains("Reporting"));
     assert!(!html.contains(secret));
     // An empty name is refused with a reason.
-    let (s, _, html) = b.post_form("/settings/api-keys", &[("csrf", &csrf), ("name", "  ")]).await;
+    let (s, _, html) = b
+        .post_form("/settings/api-keys", &[("csrf", &csrf), ("name", "  ")])
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(html.contains("Give the key a name"));
 }

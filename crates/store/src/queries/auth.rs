@@ -3,7 +3,7 @@
 
 use crate::model::{ApiKeyRow, SessionRow, Ts};
 use crate::queries::db_err;
-use crate::{Result, Tx, on};
+use crate::{Result, Tx, on, on_guarded};
 
 pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> Result<()> {
     on!(tx, c => sqlx::query("INSERT INTO sessions (token_hash, user_id, workspace_id, date_created, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -25,13 +25,15 @@ pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> Result<()> {
 
 /// Ends every session of a user in one workspace; returns how many there were.
 pub async fn delete_sessions_for(tx: &mut Tx, user_id: &str, workspace_id: &str) -> Result<u64> {
-    let r = on!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND workspace_id = $2")
-        .bind(user_id).bind(workspace_id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    let r =
+        on!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND workspace_id = $2")
+        .bind(user_id).bind(workspace_id).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(db_err)?;
     Ok(r)
 }
 
 pub async fn insert_api_key(tx: &mut Tx, k: &ApiKeyRow) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO api_keys (id, key_hash, membership_id, name, date_created, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    on_guarded!(tx, c => sqlx::query("INSERT INTO api_keys (id, key_hash, membership_id, name, date_created, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&k.id).bind(&k.key_hash).bind(&k.membership_id).bind(&k.name).bind(k.date_created)
         .bind(k.last_used_at).bind(k.revoked_at).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
@@ -65,12 +67,17 @@ pub async fn touch_api_key(tx: &mut Tx, id: &str, now: Ts) -> Result<()> {
 
 pub async fn record_login_failure(tx: &mut Tx, email_lower: &str, now: Ts) -> Result<()> {
     on!(tx, c => sqlx::query("INSERT INTO login_failures (email_lower, at) VALUES ($1, $2)")
-        .bind(email_lower).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+        .bind(email_lower).bind(now).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
     Ok(())
 }
 
 /// Failures for an address since `since`, and the oldest of them.
-pub async fn login_failures_since(tx: &mut Tx, email_lower: &str, since: Ts) -> Result<(i64, Option<Ts>)> {
+pub async fn login_failures_since(
+    tx: &mut Tx,
+    email_lower: &str,
+    since: Ts,
+) -> Result<(i64, Option<Ts>)> {
     let n: i64 = on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE email_lower = $1 AND at > $2")
         .bind(email_lower).bind(since).fetch_one(c).await).map_err(db_err)?;
     let oldest: Option<Ts> = on!(tx, c => sqlx::query_scalar("SELECT at FROM login_failures WHERE email_lower = $1 AND at > $2 ORDER BY at LIMIT 1")
@@ -83,7 +90,12 @@ pub async fn clear_login_failures(tx: &mut Tx, email_lower: &str) -> Result<()> 
     Ok(())
 }
 
-pub async fn insert_setup_token(tx: &mut Tx, token_hash: &str, now: Ts, expires_at: Ts) -> Result<()> {
+pub async fn insert_setup_token(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: Ts,
+    expires_at: Ts,
+) -> Result<()> {
     on!(tx, c => sqlx::query("INSERT INTO setup_tokens (token_hash, date_created, expires_at) VALUES ($1, $2, $3)")
         .bind(token_hash).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())

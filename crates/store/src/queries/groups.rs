@@ -2,10 +2,10 @@
 
 use crate::model::{GroupRow, Ts};
 use crate::queries::db_err;
-use crate::{Result, Tx, on};
+use crate::{Result, Tx, on, on_guarded};
 
 pub async fn insert(tx: &mut Tx, g: &GroupRow) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO groups (id, workspace_id, name, date_created, date_updated) VALUES ($1, $2, $3, $4, $5)")
+    on_guarded!(tx, c => sqlx::query("INSERT INTO groups (id, workspace_id, name, date_created, date_updated) VALUES ($1, $2, $3, $4, $5)")
         .bind(&g.id).bind(&g.workspace_id).bind(&g.name).bind(g.date_created).bind(g.date_updated)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())

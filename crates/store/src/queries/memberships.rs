@@ -2,16 +2,51 @@
 
 use crate::model::{MemberRow, MembershipRow, Ts};
 use crate::queries::db_err;
-use crate::{Result, Tx, on};
+use crate::{Result, Tx, on, on_guarded};
 
 macro_rules! memb_cols {
     ($p:literal) => {
         concat!(
-            $p, "id, ", $p, "workspace_id, ", $p, "user_id, ", $p, "role_id, ", $p, "status, ",
-            $p, "restrictions, ", $p, "round_robin, ", $p, "homepage, ", $p, "manager_id, ",
-            $p, "auto_record_calls, ", $p, "track_email_opens, ", $p, "default_caller_id, ",
-            $p, "last_active_at, ", $p, "invited_by, ", $p, "date_created, ", $p, "date_updated, ",
-            $p, "date_activated, ", $p, "date_deactivated, ", $p, "date_removed, ", $p, "status_changed_by"
+            $p,
+            "id, ",
+            $p,
+            "workspace_id, ",
+            $p,
+            "user_id, ",
+            $p,
+            "role_id, ",
+            $p,
+            "status, ",
+            $p,
+            "restrictions, ",
+            $p,
+            "round_robin, ",
+            $p,
+            "homepage, ",
+            $p,
+            "manager_id, ",
+            $p,
+            "auto_record_calls, ",
+            $p,
+            "track_email_opens, ",
+            $p,
+            "default_caller_id, ",
+            $p,
+            "last_active_at, ",
+            $p,
+            "invited_by, ",
+            $p,
+            "date_created, ",
+            $p,
+            "date_updated, ",
+            $p,
+            "date_activated, ",
+            $p,
+            "date_deactivated, ",
+            $p,
+            "date_removed, ",
+            $p,
+            "status_changed_by"
         )
     };
 }
@@ -27,7 +62,7 @@ macro_rules! member_select {
 }
 
 pub async fn insert(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO memberships (", memb_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
+    on_guarded!(tx, c => sqlx::query(concat!("INSERT INTO memberships (", memb_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
         .bind(&m.id).bind(&m.workspace_id).bind(&m.user_id).bind(&m.role_id).bind(&m.status)
         .bind(&m.restrictions).bind(m.round_robin).bind(&m.homepage).bind(&m.manager_id)
         .bind(&m.auto_record_calls).bind(m.track_email_opens).bind(&m.default_caller_id)

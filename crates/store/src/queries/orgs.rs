@@ -5,7 +5,8 @@ use crate::queries::db_err;
 use crate::{Result, Tx, on};
 
 pub async fn count(tx: &mut Tx) -> Result<i64> {
-    on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(c).await).map_err(db_err)
+    on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(c).await)
+        .map_err(db_err)
 }
 
 pub async fn insert(tx: &mut Tx, o: &OrganizationRow) -> Result<()> {
@@ -21,7 +22,13 @@ pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<OrganizationRow>> {
 }
 
 /// Makes `user_id` a member of the organization (no-op if already one).
-pub async fn add_member(tx: &mut Tx, org_id: &str, user_id: &str, org_role: &str, now: Ts) -> Result<()> {
+pub async fn add_member(
+    tx: &mut Tx,
+    org_id: &str,
+    user_id: &str,
+    org_role: &str,
+    now: Ts,
+) -> Result<()> {
     on!(tx, c => sqlx::query("INSERT INTO org_members (organization_id, user_id, org_role, date_created) VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id, user_id) DO NOTHING")
         .bind(org_id).bind(user_id).bind(org_role).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())

@@ -2,7 +2,7 @@
 
 use crate::model::RoleRow;
 use crate::queries::db_err;
-use crate::{Result, Tx, on};
+use crate::{Result, Tx, on, on_guarded};
 
 macro_rules! role_cols {
     () => {
@@ -11,7 +11,7 @@ macro_rules! role_cols {
 }
 
 pub async fn insert(tx: &mut Tx, r: &RoleRow) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO roles (", role_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+    on_guarded!(tx, c => sqlx::query(concat!("INSERT INTO roles (", role_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
         .bind(&r.id).bind(&r.workspace_id).bind(&r.name).bind(&r.permissions)
         .bind(&r.visibility_user_lcf_ids).bind(&r.visibility_user_lcf_behavior)
         .bind(r.visibility_include_reports).bind(r.date_created).bind(r.date_updated)

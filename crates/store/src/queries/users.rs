@@ -2,7 +2,7 @@
 
 use crate::model::{Ts, UserRow};
 use crate::queries::db_err;
-use crate::{Result, Tx, on};
+use crate::{Result, Tx, on, on_guarded};
 
 macro_rules! user_cols {
     () => {
@@ -11,7 +11,7 @@ macro_rules! user_cols {
 }
 
 pub async fn insert(tx: &mut Tx, u: &UserRow) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO users (", user_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+    on_guarded!(tx, c => sqlx::query(concat!("INSERT INTO users (", user_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
         .bind(&u.id).bind(&u.email).bind(&u.email_lower).bind(&u.first_name).bind(&u.last_name)
         .bind(&u.phone).bind(&u.image).bind(&u.timezone).bind(&u.password_hash)
         .bind(u.date_created).bind(u.date_updated)
@@ -63,7 +63,8 @@ pub async fn list_in_workspace(
     .map_err(db_err)?;
     let total: i64 = on!(tx, c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND status <> 'invited'")
-        .bind(workspace_id).fetch_one(c).await).map_err(db_err)?;
+        .bind(workspace_id).fetch_one(c).await)
+    .map_err(db_err)?;
     Ok((rows, total))
 }
 
