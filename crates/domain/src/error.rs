@@ -33,6 +33,13 @@ pub enum DomainError {
     /// The actor lacks a permission or the action is never allowed to them.
     #[error("{0}")]
     Forbidden(String),
+    /// A plan limit (seats) would be exceeded.
+    #[error("{0}")]
+    PlanLimit(String),
+    /// The change would break an invariant of the current state (such as leaving a workspace
+    /// without an administrator).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl DomainError {

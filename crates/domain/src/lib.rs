@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod phone;
 pub mod policy;
 pub mod roles;
+pub mod team;
 
 pub use email::Email;
 pub use error::{DomainError, FieldError};

@@ -20,6 +20,8 @@ pub struct Actor {
     pub permissions: PermissionSet,
     /// Whether the user owns the organization the workspace belongs to.
     pub is_org_owner: bool,
+    /// The id of the request being served (`req_…`), recorded in the audit log.
+    pub request_id: String,
 }
 
 impl Actor {
@@ -73,6 +75,7 @@ mod tests {
             restrictions: vec![],
             permissions: role.permissions(),
             is_org_owner: false,
+            request_id: String::new(),
         }
     }
 

@@ -64,6 +64,8 @@ impl From<DomainError> for ServiceError {
                 ServiceError::Invalid { message, fields }
             }
             DomainError::Forbidden(m) => ServiceError::Forbidden(m),
+            DomainError::PlanLimit(m) => ServiceError::PlanLimit(m),
+            DomainError::Conflict(m) => ServiceError::Conflict(m),
         }
     }
 }

@@ -4,9 +4,12 @@
 //! the domain, writes in one transaction and returns a view. Every adapter (API, web, CLI)
 //! comes through here; none touches SQL or re-implements a rule.
 
+pub mod audit;
 pub mod auth;
 pub mod demo;
 mod error;
+pub mod members;
+pub mod outbox;
 pub mod roles;
 pub mod secrets;
 pub mod setup;
@@ -28,6 +31,12 @@ pub struct ServiceConfig {
     /// Failed sign-ins per address allowed within [`ServiceConfig::throttle_window`].
     pub max_login_failures: i64,
     pub throttle_window: chrono::Duration,
+    /// Where people reach Corral, for links in emails (no trailing slash).
+    pub public_url: String,
+    /// Whether a mail server is configured; without one, emailed links are also logged.
+    pub mail_configured: bool,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl: chrono::Duration,
 }
 
 impl Default for ServiceConfig {
@@ -36,6 +45,9 @@ impl Default for ServiceConfig {
             session_ttl: chrono::Duration::days(14),
             max_login_failures: 5,
             throttle_window: chrono::Duration::minutes(15),
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_configured: false,
+            invitation_ttl: chrono::Duration::days(7),
         }
     }
 }

@@ -94,6 +94,7 @@ pub async fn actor_for(tx: &mut Tx, m: &MembershipRow) -> Result<Actor> {
         restrictions: parse_restrictions(&m.restrictions)?,
         permissions,
         is_org_owner: is_owner,
+        request_id: String::new(),
     })
 }
 

@@ -225,5 +225,6 @@ pub(crate) fn new_membership(
         date_deactivated: None,
         date_removed: None,
         status_changed_by: invited_by.map(str::to_string),
+        pinned_views: String::new(),
     }
 }

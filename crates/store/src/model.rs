@@ -79,6 +79,8 @@ pub struct MembershipRow {
     pub date_deactivated: Option<Ts>,
     pub date_removed: Option<Ts>,
     pub status_changed_by: Option<String>,
+    /// Pinned smart view ids in order, separated by commas.
+    pub pinned_views: String,
 }
 
 /// A membership with the user fields every listing shows beside it.
@@ -120,4 +122,68 @@ pub struct ApiKeyRow {
     pub date_created: Ts,
     pub last_used_at: Option<Ts>,
     pub revoked_at: Option<Ts>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvitationRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub membership_id: String,
+    pub user_id: String,
+    pub email: String,
+    pub token_hash: String,
+    pub invited_by: Option<String>,
+    pub expires_at: Ts,
+    pub accepted_at: Option<Ts>,
+    pub cancelled_at: Option<Ts>,
+    pub date_created: Ts,
+    pub last_sent_at: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailRow {
+    pub id: String,
+    pub workspace_id: Option<String>,
+    pub to_email: String,
+    pub subject: String,
+    pub body_text: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Ts,
+    pub lease_until: Option<Ts>,
+    pub last_error: Option<String>,
+    pub date_created: Ts,
+    pub sent_at: Option<Ts>,
+}
+
+/// One audited change; also what the Close-style event log shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: String,
+    pub organization_id: String,
+    pub workspace_id: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub request_id: Option<String>,
+    pub object_type: String,
+    pub object_id: String,
+    pub action: String,
+    /// Field names separated by commas.
+    pub changed_fields: String,
+    /// JSON object text.
+    pub previous_data: String,
+    /// JSON object text.
+    pub data: String,
+    pub date_created: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SeatChangeRow {
+    pub id: String,
+    pub organization_id: String,
+    pub user_id: String,
+    pub delta: i64,
+    pub reason: String,
+    pub actor_user_id: Option<String>,
+    pub seats_after: i64,
+    pub date_created: Ts,
 }

@@ -51,6 +51,7 @@ fn membership(ws: &str, user_id: &str, status: &str) -> MembershipRow {
         date_deactivated: None,
         date_removed: None,
         status_changed_by: None,
+        pinned_views: String::new(),
     }
 }
 

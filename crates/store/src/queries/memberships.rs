@@ -46,7 +46,9 @@ macro_rules! memb_cols {
             $p,
             "date_removed, ",
             $p,
-            "status_changed_by"
+            "status_changed_by, ",
+            $p,
+            "pinned_views"
         )
     };
 }
@@ -62,23 +64,24 @@ macro_rules! member_select {
 }
 
 pub async fn insert(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
-    on_guarded!(tx, c => sqlx::query(concat!("INSERT INTO memberships (", memb_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
+    on_guarded!(tx, c => sqlx::query(concat!("INSERT INTO memberships (", memb_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"))
         .bind(&m.id).bind(&m.workspace_id).bind(&m.user_id).bind(&m.role_id).bind(&m.status)
         .bind(&m.restrictions).bind(m.round_robin).bind(&m.homepage).bind(&m.manager_id)
         .bind(&m.auto_record_calls).bind(m.track_email_opens).bind(&m.default_caller_id)
         .bind(m.last_active_at).bind(&m.invited_by).bind(m.date_created).bind(m.date_updated)
         .bind(m.date_activated).bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by)
+        .bind(&m.pinned_views)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
 
 /// Writes every mutable field of `m` back.
 pub async fn update(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE memberships SET role_id = $2, status = $3, restrictions = $4, round_robin = $5, homepage = $6, manager_id = $7, auto_record_calls = $8, track_email_opens = $9, default_caller_id = $10, last_active_at = $11, date_updated = $12, date_activated = $13, date_deactivated = $14, date_removed = $15, status_changed_by = $16 WHERE id = $1")
+    on!(tx, c => sqlx::query("UPDATE memberships SET role_id = $2, status = $3, restrictions = $4, round_robin = $5, homepage = $6, manager_id = $7, auto_record_calls = $8, track_email_opens = $9, default_caller_id = $10, last_active_at = $11, date_updated = $12, date_activated = $13, date_deactivated = $14, date_removed = $15, status_changed_by = $16, pinned_views = $17 WHERE id = $1")
         .bind(&m.id).bind(&m.role_id).bind(&m.status).bind(&m.restrictions).bind(m.round_robin)
         .bind(&m.homepage).bind(&m.manager_id).bind(&m.auto_record_calls).bind(m.track_email_opens)
         .bind(&m.default_caller_id).bind(m.last_active_at).bind(m.date_updated).bind(m.date_activated)
-        .bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by)
+        .bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by).bind(&m.pinned_views)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
@@ -111,4 +114,58 @@ pub async fn touch_last_active(tx: &mut Tx, id: &str, now: Ts) -> Result<()> {
     on!(tx, c => sqlx::query("UPDATE memberships SET last_active_at = $2 WHERE id = $1 AND (last_active_at IS NULL OR last_active_at < $3)")
         .bind(id).bind(now).bind(cutoff).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
+}
+
+/// Filters for listing members; every `Some` must match.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub status: Option<String>,
+    pub role_id: Option<String>,
+    pub group_id: Option<String>,
+    /// Matched case-insensitively against name and email.
+    pub text: Option<String>,
+}
+
+/// Members of a workspace matching `f`, by name.
+pub async fn search_members(
+    tx: &mut Tx,
+    workspace_id: &str,
+    f: &MemberFilter,
+) -> Result<Vec<MemberRow>> {
+    let pattern = f.text.as_ref().map(|t| {
+        let escaped = t
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    on!(tx, c => sqlx::query_as::<_, MemberRow>(concat!(member_select!(),
+        " WHERE m.workspace_id = $1 AND ($2 IS NULL OR m.status = $2) AND ($3 IS NULL OR m.role_id = $3)",
+        " AND ($4 IS NULL OR m.user_id IN (SELECT user_id FROM group_members WHERE group_id = $4))",
+        " AND ($5 IS NULL OR LOWER(u.first_name || ' ' || u.last_name) LIKE $5 ESCAPE '\\' OR u.email_lower LIKE $5 ESCAPE '\\')",
+        " ORDER BY u.first_name, u.last_name, m.id"))
+        .bind(workspace_id).bind(&f.status).bind(&f.role_id).bind(&f.group_id).bind(pattern)
+        .fetch_all(c).await).map_err(db_err)
+}
+
+/// The members (with user fields) of one membership id.
+pub async fn get_member(tx: &mut Tx, id: &str) -> Result<Option<MemberRow>> {
+    on!(tx, c => sqlx::query_as::<_, MemberRow>(concat!(member_select!(), " WHERE m.id = $1"))
+        .bind(id).fetch_optional(c).await)
+    .map_err(db_err)
+}
+
+/// Deletes a membership that never became active (a cancelled invitation).
+pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM memberships WHERE id = $1 AND status = 'invited'")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Group ids and names each user of a workspace belongs to.
+pub async fn group_names(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT gm.user_id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY g.name")
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
 }

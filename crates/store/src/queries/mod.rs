@@ -5,6 +5,7 @@ pub mod groups;
 pub mod memberships;
 pub mod orgs;
 pub mod roles;
+pub mod team;
 pub mod users;
 
 use crate::StoreError;

@@ -75,3 +75,11 @@ pub async fn is_in_workspace(tx: &mut Tx, workspace_id: &str, user_id: &str) -> 
         .bind(workspace_id).bind(user_id).fetch_one(c).await).map_err(db_err)?;
     Ok(n > 0)
 }
+
+/// Writes the editable profile fields (name, phone, image, timezone).
+pub async fn update_profile(tx: &mut Tx, u: &UserRow) -> Result<()> {
+    on_guarded!(tx, c => sqlx::query("UPDATE users SET first_name = $2, last_name = $3, phone = $4, image = $5, timezone = $6, date_updated = $7 WHERE id = $1")
+        .bind(&u.id).bind(&u.first_name).bind(&u.last_name).bind(&u.phone).bind(&u.image).bind(&u.timezone).bind(u.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The audit trail: every change to memberships, roles, groups, sharing and assignment is
+//! recorded in the same transaction as the change itself. The Close-style event log
+//! (`/api/v1/event/`) is read from the same rows.
+
+use corral_domain::ids::Kind;
+use corral_domain::{Actor, Permission};
+use corral_store::Tx;
+use corral_store::model::AuditRow;
+use corral_store::now;
+use corral_store::queries::team::{self, AuditFilter};
+use serde_json::{Map, Value};
+
+use crate::{Result, ServiceError, Services};
+
+/// What changed, for one audit entry.
+pub(crate) struct Change<'a> {
+    pub object_type: &'a str,
+    pub object_id: &'a str,
+    pub action: &'a str,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// Top-level keys whose values differ between two snapshots, sorted.
+pub fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
+    let empty = Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let mut keys: Vec<String> = b
+        .keys()
+        .chain(a.keys())
+        .filter(|k| b.get(*k) != a.get(*k))
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Appends one audit entry inside `tx`. `actor` is None for system changes.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    organization_id: &str,
+    workspace_id: &str,
+    c: Change<'_>,
+) -> Result<()> {
+    let fields = changed_fields(&c.before, &c.after);
+    team::insert_audit(
+        tx,
+        &AuditRow {
+            id: Kind::Event.new_id(),
+            organization_id: organization_id.to_string(),
+            workspace_id: Some(workspace_id.to_string()),
+            actor_user_id: actor.map(|a| a.user_id.clone()),
+            request_id: actor
+                .map(|a| a.request_id.clone())
+                .filter(|r| !r.is_empty()),
+            object_type: c.object_type.to_string(),
+            object_id: c.object_id.to_string(),
+            action: c.action.to_string(),
+            changed_fields: fields.join(","),
+            previous_data: c.before.to_string(),
+            data: c.after.to_string(),
+            date_created: now(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A page of audit entries and the cursor for the next (older) page.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRow>,
+    pub cursor_next: Option<String>,
+}
+
+/// Cursors are opaque to clients: `<rfc3339>|<id>` of the last entry returned.
+fn encode_cursor(row: &AuditRow) -> String {
+    format!("{}|{}", row.date_created.to_rfc3339(), row.id)
+}
+
+fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, String)> {
+    let bad = || ServiceError::field("_cursor", "This cursor is not one this server handed out.");
+    let (ts, id) = cursor.split_once('|').ok_or_else(bad)?;
+    let ts = chrono::DateTime::parse_from_rfc3339(ts)
+        .map_err(|_| bad())?
+        .with_timezone(&chrono::Utc);
+    Ok((ts, id.to_string()))
+}
+
+impl Services {
+    /// The audit log of the actor's workspace (needs `view_audit_log`).
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        filter: AuditFilter,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<AuditPage> {
+        actor.require(Permission::ViewAuditLog)?;
+        self.read_events(actor, filter, cursor, limit).await
+    }
+
+    /// Close's event log for the workspace (team objects: memberships, roles, groups).
+    pub async fn event_log(
+        &self,
+        actor: &Actor,
+        filter: AuditFilter,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<AuditPage> {
+        self.read_events(actor, filter, cursor, limit).await
+    }
+
+    pub async fn event(&self, actor: &Actor, id: &str) -> Result<AuditRow> {
+        let mut tx = self.db().read().await?;
+        team::get_audit(&mut tx, &actor.workspace_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Event"))
+    }
+
+    async fn read_events(
+        &self,
+        actor: &Actor,
+        mut filter: AuditFilter,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<AuditPage> {
+        if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+            filter.before = Some(decode_cursor(c)?);
+        }
+        let mut tx = self.db().read().await?;
+        let mut entries =
+            team::list_audit(&mut tx, &actor.workspace_id, &filter, limit + 1).await?;
+        let more = entries.len() as i64 > limit;
+        entries.truncate(limit as usize);
+        let cursor_next = if more {
+            entries.last().map(encode_cursor)
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            entries,
+            cursor_next,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changed_fields_compares_top_level_keys() {
+        let b = json!({"a": 1, "b": 2, "c": 3});
+        let a = json!({"a": 1, "b": 5, "d": 4});
+        assert_eq!(changed_fields(&b, &a), vec!["b", "c", "d"]);
+        assert_eq!(changed_fields(&json!({}), &json!({"x": 1})), vec!["x"]);
+    }
+}
