@@ -19,6 +19,18 @@ pub const CSRF_COOKIE: &str = "corral_csrf";
 /// The authenticated member behind an API request.
 pub struct ApiActor(pub Actor);
 
+/// The request's id (`req_…`), put in the request's extensions by the server before routing.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Copies the request id into the actor so services can audit with it.
+pub fn with_request_id(mut actor: Actor, parts: &Parts) -> Actor {
+    if let Some(RequestId(id)) = parts.extensions.get::<RequestId>() {
+        actor.request_id = id.clone();
+    }
+    actor
+}
+
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -66,7 +78,7 @@ impl FromRequestParts<ApiState> for ApiActor {
     ) -> Result<Self, Self::Rejection> {
         if let Some(key) = basic_username(&parts.headers)? {
             let actor = state.services.authenticate_api_key(&key).await?;
-            return Ok(ApiActor(actor));
+            return Ok(ApiActor(with_request_id(actor, parts)));
         }
         if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -85,7 +97,7 @@ impl FromRequestParts<ApiState> for ApiActor {
                 }
             }
             let actor = state.services.authenticate_session(&token).await?;
-            return Ok(ApiActor(actor));
+            return Ok(ApiActor(with_request_id(actor, parts)));
         }
         Err(unauthorized(
             "Authentication required: send your API key as the HTTP Basic username.",

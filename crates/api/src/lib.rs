@@ -4,8 +4,10 @@
 //! rules or SQL: every handler authenticates an [`Actor`](corral_domain::Actor) and calls one
 //! service.
 
+mod body;
 mod error;
 mod extract;
+mod members;
 pub mod openapi;
 mod params;
 mod v1;
@@ -15,7 +17,7 @@ use axum::Router;
 use corral_services::Services;
 
 pub use error::ApiError;
-pub use extract::{ApiActor, SESSION_COOKIE, cookie_value};
+pub use extract::{ApiActor, RequestId, SESSION_COOKIE, cookie_value, with_request_id};
 
 /// What API handlers share.
 #[derive(Clone)]

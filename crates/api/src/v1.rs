@@ -25,6 +25,7 @@ pub fn routes() -> Router<ApiState> {
         )
         .route("/api/v1/user", get(list_users))
         .route("/api/v1/user/{id}", get(get_user))
+        .merge(crate::members::routes())
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
@@ -60,7 +61,7 @@ pub(crate) fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> 
     }
 }
 
-fn optional_string(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn optional_string(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
     match body.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),

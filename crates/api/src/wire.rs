@@ -166,3 +166,51 @@ pub fn me(v: &MeView) -> Value {
     out["phone_numbers"] = json!([]);
     out
 }
+
+/// A member as the team-administration endpoints show it.
+pub fn member_listing(l: &corral_services::members::MemberListing) -> Value {
+    let mut v = org_membership(&l.view, false);
+    let m = &l.view.member.membership;
+    v["groups"] = json!(l.groups);
+    v["invited_by"] = json!(m.invited_by);
+    v["date_activated"] = ts_opt(&m.date_activated);
+    v["date_deactivated"] = ts_opt(&m.date_deactivated);
+    v["date_removed"] = ts_opt(&m.date_removed);
+    v["invitation"] = match &l.invitation {
+        Some(i) => json!({
+            "id": i.id,
+            "email": i.email,
+            "expires_at": ts(&i.expires_at),
+            "last_sent_at": ts(&i.last_sent_at),
+            "expired": i.expires_at <= chrono::Utc::now(),
+        }),
+        None => Value::Null,
+    };
+    v
+}
+
+/// Naive UTC timestamps, as Close's event log has them.
+pub fn naive_ts(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// An audit entry in Close's event-log shape.
+pub fn event(a: &corral_store::model::AuditRow) -> Value {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or_else(|_| json!({}));
+    json!({
+        "id": a.id,
+        "date_created": naive_ts(&a.date_created),
+        "date_updated": naive_ts(&a.date_created),
+        "organization_id": a.workspace_id,
+        "user_id": a.actor_user_id,
+        "request_id": a.request_id,
+        "object_type": a.object_type,
+        "object_id": a.object_id,
+        "lead_id": Value::Null,
+        "action": a.action,
+        "changed_fields": a.changed_fields.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+        "data": parse(&a.data),
+        "previous_data": parse(&a.previous_data),
+        "meta": {},
+    })
+}

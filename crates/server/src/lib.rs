@@ -17,6 +17,9 @@ use corral_store::Db;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 
+pub mod mail;
+pub use mail::SmtpConfig;
+
 /// How to run a server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,6 +31,8 @@ pub struct Config {
     pub demo: bool,
     /// The address people reach Corral at (for printed links); defaults to the bind address.
     pub public_url: Option<String>,
+    /// Where to deliver email; None keeps messages in the outbox and logs their links.
+    pub smtp: Option<SmtpConfig>,
 }
 
 impl Config {
@@ -100,8 +105,9 @@ async fn readyz(State(services): State<Services>) -> Response {
 }
 
 /// Tags each request with an id (`req_…`) for logs and the `X-Request-Id` response header.
-async fn request_id(req: Request, next: Next) -> Response {
+async fn request_id(mut req: Request, next: Next) -> Response {
     let id = corral_domain::ids::Kind::Request.new_id();
+    req.extensions_mut().insert(corral_api::RequestId(id.clone()));
     let span =
         tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let _guard = span.enter();
@@ -127,11 +133,15 @@ pub struct Running {
     pub demo_credentials: Option<PathBuf>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     /// Stops accepting connections and waits for the server to finish.
     pub async fn stop(mut self) {
+        if let Some(w) = self.worker.take() {
+            w.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -150,13 +160,21 @@ impl Running {
 /// Opens the database, seeds demo data or issues the setup link, binds and serves.
 pub async fn start(config: Config) -> Result<Running, String> {
     let db = open_database(&config).await?;
-    let services = Services::new(db, ServiceConfig::default());
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let url = config.public_url(addr);
     let secure = url.starts_with("https://");
+    let mailer = config.smtp.as_ref().map(mail::SmtpMailer::new).transpose()?;
+    let services = Services::new(
+        db,
+        ServiceConfig { public_url: url.clone(), mail_configured: mailer.is_some(), ..ServiceConfig::default() },
+    );
+    let worker = mailer.map(|m| mail::spawn_worker(services.clone(), m));
+    if worker.is_none() {
+        eprintln!("note: no mail server configured (CORRAL_SMTP_URL); emails wait in the outbox and their links are logged.");
+    }
 
     let mut demo_credentials = None;
     if config.demo {
@@ -233,5 +251,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
         demo_credentials,
         shutdown: Some(tx),
         task,
+        worker,
     })
 }

@@ -63,6 +63,13 @@ fn database_url() -> Option<String> {
         .filter(|u| !u.trim().is_empty())
 }
 
+/// SMTP from `CORRAL_SMTP_URL` and `CORRAL_MAIL_FROM`.
+fn smtp_config() -> Option<corral::SmtpConfig> {
+    let url = std::env::var("CORRAL_SMTP_URL").ok().filter(|u| !u.trim().is_empty())?;
+    let from = std::env::var("CORRAL_MAIL_FROM").unwrap_or_else(|_| "Corral <corral@localhost>".into());
+    Some(corral::SmtpConfig { url, from })
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     init_logging();
@@ -80,6 +87,7 @@ async fn main() -> ExitCode {
                 database_url: database_url(),
                 demo,
                 public_url,
+                smtp: smtp_config(),
             };
             match corral::start(config).await {
                 Ok(running) => {
@@ -96,6 +104,7 @@ async fn main() -> ExitCode {
                 database_url: database_url(),
                 demo: false,
                 public_url: None,
+                smtp: None,
             };
             corral::open_database(&config)
                 .await

@@ -48,15 +48,20 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn(engine, false).await
+    spawn(engine, false, None).await
 }
 
 /// A server seeded with the demo organization.
 pub async fn spawn_demo(engine: Engine) -> TestApp {
-    spawn(engine, true).await
+    spawn(engine, true, None).await
 }
 
-async fn spawn(engine: Engine, demo: bool) -> TestApp {
+/// A demo server delivering mail to `smtp`.
+pub async fn spawn_demo_with_mail(engine: Engine, smtp: corral::SmtpConfig) -> TestApp {
+    spawn(engine, true, Some(smtp)).await
+}
+
+async fn spawn(engine: Engine, demo: bool, smtp: Option<corral::SmtpConfig>) -> TestApp {
     let data_dir = testing::temp_dir("app");
     let pg = match engine {
         Engine::Sqlite => None,
@@ -73,6 +78,7 @@ async fn spawn(engine: Engine, demo: bool) -> TestApp {
         database_url: pg.as_ref().map(|p| p.url.clone()),
         demo,
         public_url: None,
+        smtp,
     };
     let running = corral::start(config).await.expect("server starts");
     let url = running.url.clone();
