@@ -12,7 +12,10 @@ impl Body {
     pub fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
         for k in self.0.keys() {
             if !allowed.contains(&k.as_str()) {
-                return Err(ApiError::field(k, format!("`{k}` is not a field this endpoint accepts.")));
+                return Err(ApiError::field(
+                    k,
+                    format!("`{k}` is not a field this endpoint accepts."),
+                ));
             }
         }
         Ok(())
@@ -27,7 +30,8 @@ impl Body {
     }
 
     pub fn required_str(&self, k: &str) -> Result<String, ApiError> {
-        self.str(k)?.ok_or_else(|| ApiError::field(k, format!("`{k}` is required.")))
+        self.str(k)?
+            .ok_or_else(|| ApiError::field(k, format!("`{k}` is required.")))
     }
 
     /// A field that may be set to null explicitly: None = absent, Some(None) = null.
@@ -36,7 +40,10 @@ impl Body {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-            Some(_) => Err(ApiError::field(k, format!("`{k}` must be a string or null."))),
+            Some(_) => Err(ApiError::field(
+                k,
+                format!("`{k}` must be a string or null."),
+            )),
         }
     }
 
@@ -53,7 +60,10 @@ impl Body {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::Number(n)) if n.is_i64() => Ok(Some(n.as_i64())),
-            Some(_) => Err(ApiError::field(k, format!("`{k}` must be a whole number or null."))),
+            Some(_) => Err(ApiError::field(
+                k,
+                format!("`{k}` must be a whole number or null."),
+            )),
         }
     }
 
@@ -62,10 +72,17 @@ impl Body {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().map(str::to_string).ok_or_else(|| ApiError::field(k, format!("`{k}` must be a list of strings."))))
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        ApiError::field(k, format!("`{k}` must be a list of strings."))
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(_) => Err(ApiError::field(k, format!("`{k}` must be a list of strings."))),
+            Some(_) => Err(ApiError::field(
+                k,
+                format!("`{k}` must be a list of strings."),
+            )),
         }
     }
 }

@@ -20,14 +20,26 @@ use crate::{ApiActor, ApiError, ApiState, wire};
 
 pub fn routes() -> Router<ApiState> {
     Router::new()
-        .route("/api/v1/membership", get(list_members).post(provision).put(bulk_update))
+        .route(
+            "/api/v1/membership",
+            get(list_members).post(provision).put(bulk_update),
+        )
         .route("/api/v1/membership/add", post(add_member))
-        .route("/api/v1/membership/{id}", get(get_member).put(update_member).delete(deactivate))
+        .route(
+            "/api/v1/membership/{id}",
+            get(get_member).put(update_member).delete(deactivate),
+        )
         .route("/api/v1/membership/{id}/reactivate", post(reactivate))
         .route("/api/v1/membership/{id}/remove", post(remove))
-        .route("/api/v1/membership/{id}/pinned_views", get(get_pinned).put(put_pinned))
+        .route(
+            "/api/v1/membership/{id}/pinned_views",
+            get(get_pinned).put(put_pinned),
+        )
         .route("/api/v1/invitation", get(list_invitations).post(invite))
-        .route("/api/v1/invitation/{id}", axum::routing::delete(cancel_invitation))
+        .route(
+            "/api/v1/invitation/{id}",
+            axum::routing::delete(cancel_invitation),
+        )
         .route("/api/v1/invitation/{id}/resend", post(resend_invitation))
         .route("/api/v1/seats", get(seats).put(set_seats))
         .route("/api/v1/outbox", get(outbox))
@@ -45,12 +57,26 @@ fn one(v: Value, params: &Params) -> Response {
 }
 
 fn settings(b: &Body) -> Result<MemberSettings, ApiError> {
-    Ok(MemberSettings { restrictions: b.str_list("restrictions")?, round_robin: b.bool("round_robin")?, homepage: b.str("homepage")? })
+    Ok(MemberSettings {
+        restrictions: b.str_list("restrictions")?,
+        round_robin: b.bool("round_robin")?,
+        homepage: b.str("homepage")?,
+    })
 }
 
 const PATCH_FIELDS: &[&str] = &[
-    "role_id", "restrictions", "round_robin", "manager_id", "homepage", "auto_record_calls", "track_email_opens",
-    "default_caller_id", "first_name", "last_name", "phone", "password",
+    "role_id",
+    "restrictions",
+    "round_robin",
+    "manager_id",
+    "homepage",
+    "auto_record_calls",
+    "track_email_opens",
+    "default_caller_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "password",
 ];
 
 fn patch(b: &Body) -> Result<MemberPatch, ApiError> {
@@ -70,29 +96,76 @@ fn patch(b: &Body) -> Result<MemberPatch, ApiError> {
     })
 }
 
-async fn list_members(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn list_members(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let p = Params::from_query(q.as_deref());
     let (skip, limit) = p.paging(100, 1000)?;
-    let nonempty = |k: &str| p.get(k).filter(|s| !s.trim().is_empty()).map(str::to_string);
-    let filter = MemberFilter { status: nonempty("status"), role_id: nonempty("role_id"), group_id: nonempty("group_id"), text: nonempty("query") };
+    let nonempty = |k: &str| {
+        p.get(k)
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+    };
+    let filter = MemberFilter {
+        status: nonempty("status"),
+        role_id: nonempty("role_id"),
+        group_id: nonempty("group_id"),
+        text: nonempty("query"),
+    };
     let all = st.services.list_members(&actor, filter).await?;
     let total = all.len() as i64;
     let fields = p.fields();
-    let data: Vec<Value> = all.iter().skip(skip as usize).take(limit as usize).map(|l| select_fields(wire::member_listing(l), fields.as_deref())).collect();
+    let data: Vec<Value> = all
+        .iter()
+        .skip(skip as usize)
+        .take(limit as usize)
+        .map(|l| select_fields(wire::member_listing(l), fields.as_deref()))
+        .collect();
     let has_more = skip + (data.len() as i64) < total;
     Ok(Json(json!({"data": data, "has_more": has_more, "total_results": total})).into_response())
 }
 
-async fn provision(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQuery(q): RawQuery, bytes: Bytes) -> Result<Response, ApiError> {
+async fn provision(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
     b.only(&["email", "role_id"])?;
-    let l = st.services.provision_membership(&actor, &b.required_str("email")?, &b.required_str("role_id")?).await?;
-    Ok(one(wire::member_listing(&l), &Params::from_query(q.as_deref())))
+    let l = st
+        .services
+        .provision_membership(
+            &actor,
+            &b.required_str("email")?,
+            &b.required_str("role_id")?,
+        )
+        .await?;
+    Ok(one(
+        wire::member_listing(&l),
+        &Params::from_query(q.as_deref()),
+    ))
 }
 
-async fn add_member(State(st): State<ApiState>, ApiActor(actor): ApiActor, bytes: Bytes) -> Result<Response, ApiError> {
+async fn add_member(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
-    b.only(&["email", "role_id", "first_name", "last_name", "phone", "password", "restrictions", "round_robin", "homepage"])?;
+    b.only(&[
+        "email",
+        "role_id",
+        "first_name",
+        "last_name",
+        "phone",
+        "password",
+        "restrictions",
+        "round_robin",
+        "homepage",
+    ])?;
     let input = AddInput {
         email: b.required_str("email")?,
         role_id: b.required_str("role_id")?,
@@ -106,71 +179,157 @@ async fn add_member(State(st): State<ApiState>, ApiActor(actor): ApiActor, bytes
     Ok((StatusCode::CREATED, Json(wire::member_listing(&l))).into_response())
 }
 
-async fn bulk_update(State(st): State<ApiState>, ApiActor(actor): ApiActor, bytes: Bytes) -> Result<Response, ApiError> {
+async fn bulk_update(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let mut b = body(&bytes)?;
     let ids = match b.0.remove("_params") {
         Some(Value::Object(p)) => match p.get("id__in") {
-            Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>(),
-            Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-            _ => return Err(ApiError::field("_params", "`_params.id__in` must list the membership ids to update.")),
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => {
+                return Err(ApiError::field(
+                    "_params",
+                    "`_params.id__in` must list the membership ids to update.",
+                ));
+            }
         },
-        _ => return Err(ApiError::field("_params", "Bulk updates need `_params` with `id__in`.")),
+        _ => {
+            return Err(ApiError::field(
+                "_params",
+                "Bulk updates need `_params` with `id__in`.",
+            ));
+        }
     };
     b.only(PATCH_FIELDS)?;
     let count = st.services.update_members(&actor, &ids, patch(&b)?).await?;
     Ok(Json(json!({"count": count})).into_response())
 }
 
-async fn get_member(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn get_member(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let l = st.services.get_member(&actor, &id).await?;
-    Ok(one(wire::member_listing(&l), &Params::from_query(q.as_deref())))
+    Ok(one(
+        wire::member_listing(&l),
+        &Params::from_query(q.as_deref()),
+    ))
 }
 
-async fn update_member(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>, RawQuery(q): RawQuery, bytes: Bytes) -> Result<Response, ApiError> {
+async fn update_member(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
     b.only(PATCH_FIELDS)?;
     let l = st.services.update_member(&actor, &id, patch(&b)?).await?;
-    Ok(one(wire::member_listing(&l), &Params::from_query(q.as_deref())))
+    Ok(one(
+        wire::member_listing(&l),
+        &Params::from_query(q.as_deref()),
+    ))
 }
 
 /// Close's DELETE deactivates the membership.
-async fn deactivate(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn deactivate(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     st.services.deactivate_member(&actor, &id).await?;
     Ok(Json(json!({})).into_response())
 }
 
-async fn reactivate(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn reactivate(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let l = st.services.reactivate_member(&actor, &id).await?;
     Ok(Json(wire::member_listing(&l)).into_response())
 }
 
-async fn remove(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn remove(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let l = st.services.remove_member(&actor, &id).await?;
     Ok(Json(wire::member_listing(&l)).into_response())
 }
 
-async fn get_pinned(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn get_pinned(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let ids = st.services.pinned_views(&actor, &id).await?;
     Ok(Json(json!({"saved_view_ids": ids})).into_response())
 }
 
-async fn put_pinned(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
+async fn put_pinned(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
     b.only(&["saved_view_ids"])?;
-    let ids = b.str_list("saved_view_ids")?.ok_or_else(|| ApiError::field("saved_view_ids", "`saved_view_ids` is required."))?;
+    let ids = b
+        .str_list("saved_view_ids")?
+        .ok_or_else(|| ApiError::field("saved_view_ids", "`saved_view_ids` is required."))?;
     let ids = st.services.set_pinned_views(&actor, &id, ids).await?;
     Ok(Json(json!({"saved_view_ids": ids})).into_response())
 }
 
-async fn list_invitations(State(st): State<ApiState>, ApiActor(actor): ApiActor) -> Result<Response, ApiError> {
-    let pending = st.services.list_members(&actor, MemberFilter { status: Some("invited".into()), ..Default::default() }).await?;
+async fn list_invitations(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    let pending = st
+        .services
+        .list_members(
+            &actor,
+            MemberFilter {
+                status: Some("invited".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
     let data: Vec<Value> = pending.iter().map(wire::member_listing).collect();
     Ok(Json(json!({"data": data, "has_more": false})).into_response())
 }
 
-async fn invite(State(st): State<ApiState>, ApiActor(actor): ApiActor, bytes: Bytes) -> Result<Response, ApiError> {
+async fn invite(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
-    b.only(&["email", "role_id", "first_name", "last_name", "phone", "restrictions", "round_robin", "homepage"])?;
+    b.only(&[
+        "email",
+        "role_id",
+        "first_name",
+        "last_name",
+        "phone",
+        "restrictions",
+        "round_robin",
+        "homepage",
+    ])?;
     let input = InviteInput {
         email: b.required_str("email")?,
         role_id: b.required_str("role_id")?,
@@ -183,12 +342,20 @@ async fn invite(State(st): State<ApiState>, ApiActor(actor): ApiActor, bytes: By
     Ok((StatusCode::CREATED, Json(wire::member_listing(&l))).into_response())
 }
 
-async fn resend_invitation(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn resend_invitation(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let l = st.services.resend_invitation(&actor, &id).await?;
     Ok(Json(wire::member_listing(&l)).into_response())
 }
 
-async fn cancel_invitation(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn cancel_invitation(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     st.services.cancel_invitation(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -205,18 +372,33 @@ fn seat_json(r: &corral_services::members::SeatReport) -> Value {
     })
 }
 
-async fn seats(State(st): State<ApiState>, ApiActor(actor): ApiActor) -> Result<Response, ApiError> {
+async fn seats(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
     Ok(Json(seat_json(&st.services.seat_report(&actor).await?)).into_response())
 }
 
-async fn set_seats(State(st): State<ApiState>, ApiActor(actor): ApiActor, bytes: Bytes) -> Result<Response, ApiError> {
+async fn set_seats(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
     b.only(&["seat_limit"])?;
-    let limit = b.int("seat_limit")?.ok_or_else(|| ApiError::field("seat_limit", "`seat_limit` is required (a number, or null for no limit)."))?;
+    let limit = b.int("seat_limit")?.ok_or_else(|| {
+        ApiError::field(
+            "seat_limit",
+            "`seat_limit` is required (a number, or null for no limit).",
+        )
+    })?;
     Ok(Json(seat_json(&st.services.set_seat_limit(&actor, limit).await?)).into_response())
 }
 
-async fn outbox(State(st): State<ApiState>, ApiActor(actor): ApiActor) -> Result<Response, ApiError> {
+async fn outbox(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
     let emails = st.services.outbox(&actor).await?;
     let data: Vec<Value> = emails
         .iter()
@@ -233,7 +415,11 @@ fn parse_date(k: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(v, f) {
             return Ok(t.and_utc());
         }
@@ -243,21 +429,43 @@ fn parse_date(k: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
     {
         return Ok(t.and_utc());
     }
-    Err(ApiError::field(k, format!("'{v}' is not a date or date-time (use ISO 8601, e.g. 2026-01-31T10:00:00).")))
+    Err(ApiError::field(
+        k,
+        format!("'{v}' is not a date or date-time (use ISO 8601, e.g. 2026-01-31T10:00:00)."),
+    ))
 }
 
 /// Filters shared by the audit and event logs.
 fn log_filter(p: &Params) -> Result<(AuditFilter, i64), ApiError> {
     if p.get("_skip").is_some() {
-        return Err(ApiError::field("_skip", "The event log pages with `_cursor`, not `_skip`."));
+        return Err(ApiError::field(
+            "_skip",
+            "The event log pages with `_cursor`, not `_skip`.",
+        ));
     }
     let limit = match p.get("_limit").filter(|s| !s.is_empty()) {
         None => 50,
-        Some(s) => s.parse::<i64>().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| ApiError::field("_limit", "`_limit` must be between 1 and 50."))?,
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=50).contains(n))
+            .ok_or_else(|| ApiError::field("_limit", "`_limit` must be between 1 and 50."))?,
     };
     let s = |k: &str| p.get(k).filter(|v| !v.is_empty()).map(str::to_string);
-    let mut f = AuditFilter { object_type: s("object_type"), object_id: s("object_id"), action: s("action"), actor_user_id: s("user_id"), request_id: s("request_id"), ..Default::default() };
-    for (k, lower) in [("date_updated__gt", true), ("date_updated__gte", true), ("date_updated__lt", false), ("date_updated__lte", false)] {
+    let mut f = AuditFilter {
+        object_type: s("object_type"),
+        object_id: s("object_id"),
+        action: s("action"),
+        actor_user_id: s("user_id"),
+        request_id: s("request_id"),
+        ..Default::default()
+    };
+    for (k, lower) in [
+        ("date_updated__gt", true),
+        ("date_updated__gte", true),
+        ("date_updated__lt", false),
+        ("date_updated__lte", false),
+    ] {
         if let Some(v) = s(k) {
             let t = parse_date(k, &v)?;
             if lower {
@@ -270,22 +478,50 @@ fn log_filter(p: &Params) -> Result<(AuditFilter, i64), ApiError> {
     Ok((f, limit))
 }
 
-async fn audit_log(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn audit_log(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let p = Params::from_query(q.as_deref());
     let (f, limit) = log_filter(&p)?;
-    let page = st.services.audit_log(&actor, f, p.get("_cursor"), limit).await?;
+    let page = st
+        .services
+        .audit_log(&actor, f, p.get("_cursor"), limit)
+        .await?;
     let data: Vec<Value> = page.entries.iter().map(wire::event).collect();
-    Ok(Json(json!({"data": data, "cursor_next": page.cursor_next, "cursor_previous": Value::Null})).into_response())
+    Ok(
+        Json(
+            json!({"data": data, "cursor_next": page.cursor_next, "cursor_previous": Value::Null}),
+        )
+        .into_response(),
+    )
 }
 
-async fn events(State(st): State<ApiState>, ApiActor(actor): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn events(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let p = Params::from_query(q.as_deref());
     let (f, limit) = log_filter(&p)?;
-    let page = st.services.event_log(&actor, f, p.get("_cursor"), limit).await?;
+    let page = st
+        .services
+        .event_log(&actor, f, p.get("_cursor"), limit)
+        .await?;
     let data: Vec<Value> = page.entries.iter().map(wire::event).collect();
-    Ok(Json(json!({"data": data, "cursor_next": page.cursor_next, "cursor_previous": Value::Null})).into_response())
+    Ok(
+        Json(
+            json!({"data": data, "cursor_next": page.cursor_next, "cursor_previous": Value::Null}),
+        )
+        .into_response(),
+    )
 }
 
-async fn event(State(st): State<ApiState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn event(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     Ok(Json(wire::event(&st.services.event(&actor, &id).await?)).into_response())
 }

@@ -61,7 +61,10 @@ pub(crate) fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> 
     }
 }
 
-pub(crate) fn optional_string(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn optional_string(
+    body: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ApiError> {
     match body.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),

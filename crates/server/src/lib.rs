@@ -33,6 +33,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Where to deliver email; None keeps messages in the outbox and logs their links.
     pub smtp: Option<SmtpConfig>,
+    /// How long invitation links stay valid (default 7 days).
+    pub invitation_ttl: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -107,7 +109,8 @@ async fn readyz(State(services): State<Services>) -> Response {
 /// Tags each request with an id (`req_…`) for logs and the `X-Request-Id` response header.
 async fn request_id(mut req: Request, next: Next) -> Response {
     let id = corral_domain::ids::Kind::Request.new_id();
-    req.extensions_mut().insert(corral_api::RequestId(id.clone()));
+    req.extensions_mut()
+        .insert(corral_api::RequestId(id.clone()));
     let span =
         tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let _guard = span.enter();
@@ -166,14 +169,29 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let url = config.public_url(addr);
     let secure = url.starts_with("https://");
-    let mailer = config.smtp.as_ref().map(mail::SmtpMailer::new).transpose()?;
+    let mailer = config
+        .smtp
+        .as_ref()
+        .map(mail::SmtpMailer::new)
+        .transpose()?;
     let services = Services::new(
         db,
-        ServiceConfig { public_url: url.clone(), mail_configured: mailer.is_some(), ..ServiceConfig::default() },
+        ServiceConfig {
+            public_url: url.clone(),
+            mail_configured: mailer.is_some(),
+            invitation_ttl: match config.invitation_ttl {
+                Some(d) => chrono::Duration::from_std(d)
+                    .map_err(|e| format!("invitation lifetime: {e}"))?,
+                None => ServiceConfig::default().invitation_ttl,
+            },
+            ..ServiceConfig::default()
+        },
     );
     let worker = mailer.map(|m| mail::spawn_worker(services.clone(), m));
     if worker.is_none() {
-        eprintln!("note: no mail server configured (CORRAL_SMTP_URL); emails wait in the outbox and their links are logged.");
+        eprintln!(
+            "note: no mail server configured (CORRAL_SMTP_URL); emails wait in the outbox and their links are logged."
+        );
     }
 
     let mut demo_credentials = None;

@@ -28,15 +28,25 @@ impl SmtpMailer {
             .map_err(|e| format!("CORRAL_SMTP_URL is not usable: {e}"))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
-        let from = cfg.from.parse().map_err(|e| format!("CORRAL_MAIL_FROM '{}' is not an address: {e}", cfg.from))?;
+        let from = cfg
+            .from
+            .parse()
+            .map_err(|e| format!("CORRAL_MAIL_FROM '{}' is not an address: {e}", cfg.from))?;
         Ok(Self { transport, from })
     }
 }
 
 impl Mailer for SmtpMailer {
-    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    fn send<'a>(
+        &'a self,
+        to: &'a str,
+        subject: &'a str,
+        body: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(async move {
-            let to = to.parse().map_err(|e| format!("recipient '{to}' is not an address: {e}"))?;
+            let to = to
+                .parse()
+                .map_err(|e| format!("recipient '{to}' is not an address: {e}"))?;
             let msg = Message::builder()
                 .from(self.from.clone())
                 .to(to)
@@ -44,7 +54,11 @@ impl Mailer for SmtpMailer {
                 .header(ContentType::TEXT_PLAIN)
                 .body(body.to_string())
                 .map_err(|e| format!("cannot build the message: {e}"))?;
-            self.transport.send(msg).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+            self.transport
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("SMTP: {e}"))
         })
     }
 }

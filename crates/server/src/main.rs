@@ -65,9 +65,22 @@ fn database_url() -> Option<String> {
 
 /// SMTP from `CORRAL_SMTP_URL` and `CORRAL_MAIL_FROM`.
 fn smtp_config() -> Option<corral::SmtpConfig> {
-    let url = std::env::var("CORRAL_SMTP_URL").ok().filter(|u| !u.trim().is_empty())?;
-    let from = std::env::var("CORRAL_MAIL_FROM").unwrap_or_else(|_| "Corral <corral@localhost>".into());
+    let url = std::env::var("CORRAL_SMTP_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())?;
+    let from =
+        std::env::var("CORRAL_MAIL_FROM").unwrap_or_else(|_| "Corral <corral@localhost>".into());
     Some(corral::SmtpConfig { url, from })
+}
+
+/// `CORRAL_INVITATION_TTL_HOURS`, when set to a positive number.
+fn invitation_ttl() -> Option<std::time::Duration> {
+    let hours: f64 = std::env::var("CORRAL_INVITATION_TTL_HOURS")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|h: &f64| *h > 0.0)?;
+    Some(std::time::Duration::from_secs_f64(hours * 3600.0))
 }
 
 #[tokio::main]
@@ -88,6 +101,7 @@ async fn main() -> ExitCode {
                 demo,
                 public_url,
                 smtp: smtp_config(),
+                invitation_ttl: invitation_ttl(),
             };
             match corral::start(config).await {
                 Ok(running) => {
@@ -105,6 +119,7 @@ async fn main() -> ExitCode {
                 demo: false,
                 public_url: None,
                 smtp: None,
+                invitation_ttl: None,
             };
             corral::open_database(&config)
                 .await

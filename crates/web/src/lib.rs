@@ -30,6 +30,10 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
             "/settings/api-keys",
             get(pages::api_keys).post(pages::create_api_key),
         )
+        .route(
+            "/invitation/{token}",
+            get(pages::invitation_form).post(pages::accept_invitation),
+        )
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .fallback(pages::not_found)

@@ -533,3 +533,92 @@ pub async fn create_api_key(
         }
     }
 }
+
+// ---- invitations ----
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationPage {
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    token: String,
+    info: corral_services::members::InvitationInfo,
+    error: Option<String>,
+}
+
+fn invitation_dead(e: &ServiceError) -> Response {
+    message(
+        status_of(e),
+        "Invitation not valid",
+        &explain(e),
+        Some(("/login", "Go to sign in")),
+    )
+}
+
+pub async fn invitation_form(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    let info = match st.services.invitation_info(&token).await {
+        Ok(i) => i,
+        Err(e) => return invitation_dead(&e),
+    };
+    let (csrf, set) = csrf_token(&headers, st.secure_cookies);
+    let page = InvitationPage {
+        title: "Accept invitation".into(),
+        nav: None,
+        csrf,
+        token,
+        info,
+        error: None,
+    };
+    with_cookie(render(&page), set)
+}
+
+pub async fn accept_invitation(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if !csrf_ok(&headers, &field("csrf")) {
+        return bad_csrf();
+    }
+    match st
+        .services
+        .accept_invitation(
+            &token,
+            &field("first_name"),
+            &field("last_name"),
+            &field("password"),
+        )
+        .await
+    {
+        Ok(session) => {
+            let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
+            with_cookie(
+                Redirect::to("/").into_response(),
+                session_cookie(&session.token, max_age, st.secure_cookies),
+            )
+        }
+        Err(e @ ServiceError::Invalid { .. }) => match st.services.invitation_info(&token).await {
+            Ok(info) => {
+                let (csrf, set) = csrf_token(&headers, st.secure_cookies);
+                let page = InvitationPage {
+                    title: "Accept invitation".into(),
+                    nav: None,
+                    csrf,
+                    token,
+                    info,
+                    error: Some(explain(&e)),
+                };
+                with_cookie((status_of(&e), render(&page)).into_response(), set)
+            }
+            Err(e) => invitation_dead(&e),
+        },
+        Err(e) => invitation_dead(&e),
+    }
+}

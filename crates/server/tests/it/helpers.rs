@@ -48,20 +48,30 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn(engine, false, None).await
+    spawn_with(engine, Options::default()).await
 }
 
 /// A server seeded with the demo organization.
 pub async fn spawn_demo(engine: Engine) -> TestApp {
-    spawn(engine, true, None).await
+    spawn_with(
+        engine,
+        Options {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
-/// A demo server delivering mail to `smtp`.
-pub async fn spawn_demo_with_mail(engine: Engine, smtp: corral::SmtpConfig) -> TestApp {
-    spawn(engine, true, Some(smtp)).await
+/// How to start a test server.
+#[derive(Default)]
+pub struct Options {
+    pub demo: bool,
+    pub smtp: Option<corral::SmtpConfig>,
+    pub invitation_ttl: Option<std::time::Duration>,
 }
 
-async fn spawn(engine: Engine, demo: bool, smtp: Option<corral::SmtpConfig>) -> TestApp {
+pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
     let data_dir = testing::temp_dir("app");
     let pg = match engine {
         Engine::Sqlite => None,
@@ -76,9 +86,10 @@ async fn spawn(engine: Engine, demo: bool, smtp: Option<corral::SmtpConfig>) -> 
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data_dir.clone(),
         database_url: pg.as_ref().map(|p| p.url.clone()),
-        demo,
+        demo: opts.demo,
         public_url: None,
-        smtp,
+        smtp: opts.smtp,
+        invitation_ttl: opts.invitation_ttl,
     };
     let running = corral::start(config).await.expect("server starts");
     let url = running.url.clone();

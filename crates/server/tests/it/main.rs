@@ -10,3 +10,5 @@ mod close_client;
 mod demo;
 mod helpers;
 mod sign_in;
+mod smtp_sink;
+mod team_admin;
