@@ -179,6 +179,8 @@ impl Services {
             };
             if status != "invited" {
                 m.date_activated = Some(t);
+                // Spread recent activity so the Users page shows realistic "last active" times.
+                m.last_active_at = Some(t - chrono::Duration::minutes((i * i * 7) as i64));
             }
             if status == "deactivated" {
                 m.date_deactivated = Some(t);

@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod members;
 pub mod outbox;
+pub mod presence;
 pub mod roles;
 pub mod secrets;
 pub mod setup;
@@ -64,6 +65,7 @@ struct Inner {
     /// When this node last wrote each membership's `last_active_at`, so the common case of
     /// an authenticated request costs no write at all.
     last_touch: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    presence: presence::Presence,
 }
 
 impl Services {
@@ -73,6 +75,7 @@ impl Services {
                 db,
                 config,
                 last_touch: Default::default(),
+                presence: Default::default(),
             }),
         }
     }
@@ -83,6 +86,11 @@ impl Services {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// Who is online on this node's pages.
+    pub fn presence(&self) -> &presence::Presence {
+        &self.inner.presence
     }
 
     /// Whether this node should write activity for `key` now (at most once a minute).

@@ -110,3 +110,25 @@ pub async fn active_membership(tx: &mut Tx, membership_id: &str) -> Result<Membe
     }
     Ok(m)
 }
+
+impl crate::Services {
+    /// Every role of the actor's workspace: the built-ins, then custom roles.
+    pub async fn available_roles(&self, actor: &Actor) -> Result<Vec<ResolvedRole>> {
+        let mut tx = self.db().read().await?;
+        let mut out: Vec<ResolvedRole> = BuiltinRole::ALL
+            .iter()
+            .map(|b| ResolvedRole {
+                id: b.id().into(),
+                name: b.name().into(),
+                permissions: b.permissions(),
+                editable: false,
+            })
+            .collect();
+        for row in roles::list(&mut tx, &actor.workspace_id).await? {
+            if let Some(r) = resolve(&mut tx, &actor.workspace_id, &row.id).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -3,6 +3,7 @@
 
 mod pages;
 mod session;
+mod users;
 
 use axum::Router;
 use axum::http::header;
@@ -34,6 +35,16 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
             "/invitation/{token}",
             get(pages::invitation_form).post(pages::accept_invitation),
         )
+        .route("/settings/users", get(users::list))
+        .route("/settings/users/invite", axum::routing::post(users::invite))
+        .route("/settings/users/add", axum::routing::post(users::add))
+        .route("/settings/users/export.csv", get(users::export))
+        .route("/settings/users/{id}", get(users::edit).post(users::save))
+        .route(
+            "/settings/users/{id}/{verb}",
+            axum::routing::post(users::action),
+        )
+        .route("/events/presence", get(users::presence))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .fallback(pages::not_found)

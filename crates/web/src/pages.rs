@@ -32,7 +32,7 @@ pub struct Nav {
 }
 
 /// The sidebar for `actor`, with `current` marked. Later pages add their entries here.
-async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &str) -> Nav {
+pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &str) -> Nav {
     let workspace_name = state
         .services
         .workspace_name(actor)
@@ -48,8 +48,9 @@ async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &str) -> Nav 
                 .to_string()
         })
         .unwrap_or_default();
-    let entries: [(&'static str, &'static str, bool); 2] = [
+    let entries: [(&'static str, &'static str, bool); 3] = [
         ("/", "Home", true),
+        ("/settings/users", "Users", actor.may_manage_members()),
         ("/settings/api-keys", "API keys", true),
     ];
     let items = entries
@@ -69,7 +70,7 @@ async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &str) -> Nav 
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -83,7 +84,7 @@ fn render(t: &impl Template) -> Response {
     }
 }
 
-fn with_cookie(mut resp: Response, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn with_cookie(mut resp: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -91,7 +92,7 @@ fn with_cookie(mut resp: Response, cookie: Option<HeaderValue>) -> Response {
 }
 
 /// A readable sentence for a service error on a page.
-fn explain(e: &ServiceError) -> String {
+pub(crate) fn explain(e: &ServiceError) -> String {
     match e {
         ServiceError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
@@ -101,7 +102,7 @@ fn explain(e: &ServiceError) -> String {
     }
 }
 
-fn status_of(e: &ServiceError) -> StatusCode {
+pub(crate) fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid { .. } => StatusCode::BAD_REQUEST,
         ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -123,7 +124,12 @@ struct MessagePage {
     nav: Option<Nav>,
 }
 
-fn message(status: StatusCode, title: &str, message: &str, link: Option<(&str, &str)>) -> Response {
+pub(crate) fn message(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
     let page = MessagePage {
         title: title.into(),
         message: message.into(),

@@ -11,4 +11,27 @@
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
+  // Dialogs: buttons with data-open show one, data-close shut it.
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (t.getAttribute && t.getAttribute("data-open")) {
+      var d = document.getElementById(t.getAttribute("data-open"));
+      if (d && d.showModal) { d.showModal(); }
+    } else if (t.hasAttribute && t.hasAttribute("data-close")) {
+      var dlg = t.closest("dialog");
+      if (dlg) { dlg.close(); }
+    }
+  });
+  // Presence: every signed-in page holds one live connection (that is what "online" means),
+  // and presence dots on the page follow the changes it receives.
+  if (document.querySelector(".sidebar") && window.EventSource) {
+    var es = new EventSource("/events/presence");
+    es.addEventListener("presence", function (ev) {
+      var data = JSON.parse(ev.data);
+      document.querySelectorAll('.dot[data-user-id="' + data.user_id + '"]').forEach(function (dot) {
+        dot.classList.toggle("online", data.online);
+        dot.title = data.online ? "Online" : "Offline";
+      });
+    });
+  }
 })();

@@ -169,6 +169,41 @@ impl Chrome {
             .to_string()
     }
 
+    /// Accepts an open `confirm()` dialog.
+    pub async fn accept_alert(&self) {
+        self.call("POST", &self.s("/alert/accept"), None).await;
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        let v = self
+            .call(
+                "POST",
+                &self.s("/elements"),
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_array().map(Vec::len).unwrap_or(0)
+    }
+
+    /// Waits up to `ms` for `count(css) == n`.
+    pub async fn wait_count(&self, css: &str, n: usize, ms: u64) -> bool {
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(ms) {
+            if self.count(css).await == n {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", password).await;
+        self.click("#sign-in").await;
+    }
+
     pub async fn current_url(&self) -> String {
         self.call("GET", &self.s("/url"), None)
             .await
@@ -219,4 +254,128 @@ async fn browser_signs_in_through_the_login_page() {
     assert!(chrome.current_url().await.contains("/login"));
     chrome.goto(&format!("{}/", app.url)).await;
     assert!(chrome.current_url().await.contains("/login"));
+}
+
+#[tokio::test]
+async fn browser_invite_accept_appears_active_then_deactivate_ends_the_session() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let owner = app.demo()["members"][0].clone();
+    let owner_email = owner["email"].as_str().unwrap().to_string();
+    let owner_key = owner["api_key"].as_str().unwrap().to_string();
+
+    // The admin invites someone from the Users page.
+    chrome.sign_in(&app.url, &owner_email, "corral-demo").await;
+    chrome.goto(&format!("{}/settings/users", app.url)).await;
+    chrome.click("#open-invite").await;
+    chrome
+        .type_into("#invite-email", "ivy.invitee@example.com")
+        .await;
+    chrome.click("#send-invite").await;
+    assert!(
+        chrome
+            .text("#users-notice")
+            .await
+            .contains("Invitation sent to ivy.invitee@example.com")
+    );
+    chrome
+        .goto(&format!("{}/settings/users?view=invited", app.url))
+        .await;
+    assert_eq!(
+        chrome
+            .count("tr[data-email='ivy.invitee@example.com'] [data-status='invited']")
+            .await,
+        1
+    );
+    chrome.screenshot("users-pending").await;
+
+    // No mail server here: the link waits in the outbox, readable by admins.
+    let (_, out) = app.get(&owner_key, "outbox/").await;
+    let body = out["data"][0]["body_text"].as_str().unwrap().to_string();
+    let link = body[body.find("http://").unwrap()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    // The invitee accepts in the browser and lands in the app.
+    chrome.click("#logout").await;
+    chrome.goto(&link).await;
+    chrome.type_into("#first_name", "Ivy").await;
+    chrome.type_into("#last_name", "Invitee").await;
+    chrome.type_into("#password", "ivy-password").await;
+    chrome.click("#accept-invitation").await;
+    assert_eq!(chrome.current_url().await, format!("{}/", app.url));
+    assert_eq!(chrome.text("#signed-in-as").await, "Ivy Invitee");
+    chrome.click("#logout").await;
+
+    // Back as the admin: Ivy is active, and a colleague's presence shows within a second.
+    chrome.sign_in(&app.url, &owner_email, "corral-demo").await;
+    chrome.goto(&format!("{}/settings/users", app.url)).await;
+    assert_eq!(
+        chrome
+            .count("tr[data-email='ivy.invitee@example.com'] [data-status='active']")
+            .await,
+        1
+    );
+    let victim = app.demo_member("restricteduser");
+    let victim_uid = victim["user_id"].as_str().unwrap().to_string();
+    let victim_browser = crate::helpers::Browser::new(&app.url);
+    victim_browser
+        .sign_in(victim["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    let session = victim_browser.cookie("corral_session").unwrap();
+    let online = format!(".dot.online[data-user-id='{victim_uid}']");
+    assert_eq!(chrome.count(&online).await, 0);
+    let stream = reqwest::Client::new()
+        .get(format!("{}/events/presence", app.url))
+        .header("cookie", format!("corral_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), reqwest::StatusCode::OK);
+    assert!(
+        chrome.wait_count(&online, 1, 1000).await,
+        "presence dot turned green within a second"
+    );
+    chrome.screenshot("users-presence").await;
+    drop(stream);
+    assert!(
+        chrome.wait_count(&online, 0, 3000).await,
+        "presence dot went grey when the page closed"
+    );
+
+    // The admin deactivates them from the list; their session stops working at once.
+    assert_eq!(victim_browser.get("/").await.0, reqwest::StatusCode::OK);
+    chrome
+        .click(&format!(
+            "tr[data-email='{}'] [data-action='deactivate']",
+            victim["email"].as_str().unwrap()
+        ))
+        .await;
+    chrome.accept_alert().await;
+    assert!(
+        chrome
+            .text("#users-notice")
+            .await
+            .contains("was deactivated")
+    );
+    let (status, headers, _) = victim_browser.get("/").await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER);
+    assert!(headers["location"].to_str().unwrap().starts_with("/login"));
+    chrome
+        .goto(&format!("{}/settings/users?view=deactivated", app.url))
+        .await;
+    assert_eq!(
+        chrome
+            .count(&format!(
+                "tr[data-email='{}']",
+                victim["email"].as_str().unwrap()
+            ))
+            .await,
+        1
+    );
+    chrome.screenshot("users-deactivated").await;
 }

@@ -843,3 +843,69 @@ async fn every_change_is_audited_and_in_the_event_log() {
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn users_page_is_for_member_admins_only_and_exports_rfc4180_csv() {
+    let app = spawn_demo(engines()[0]).await;
+    let user = app.demo_member("superuser");
+    let b = Browser::new(&app.url);
+    b.sign_in(user["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    let (s, _, html) = b.get("/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        !html.contains("/settings/users"),
+        "no Users link without manage_users"
+    );
+    let (s, _, _) = b.get("/settings/users").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = b.get("/settings/users/export.csv").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let admin = Browser::new(&app.url);
+    admin
+        .sign_in(
+            app.demo()["members"][0]["email"].as_str().unwrap(),
+            "corral-demo",
+        )
+        .await;
+    let (_, _, html) = admin.get("/").await;
+    assert!(html.contains("/settings/users"));
+    let (s, _, html) = admin.get("/settings/users?view=all&q=castillo").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("carmen.castillo@acme-demo.test"));
+    assert!(
+        !html.contains("blake.bauer@acme-demo.test"),
+        "search narrows the list"
+    );
+
+    // A name with a comma and a quote must survive CSV quoting.
+    let owner = app.owner_key();
+    let (s, _) = app
+        .post(&owner, "membership/add/", &json!({"email": "q@example.com", "role_id": "user", "first_name": "Quinn \"Q\"", "last_name": "O'Neil, Jr.", "password": "long-enough"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, h, csv) = admin.get("/settings/users/export.csv?view=all").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "name,email,role,status,groups,round_robin,last_active,date_added"
+    );
+    assert!(
+        csv.contains("\"Quinn \"\"Q\"\" O'Neil, Jr.\",q@example.com,User,active"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",pending,"),
+        "pending invitations are exported as pending"
+    );
+    assert_eq!(csv.lines().count(), 1 + 27);
+}
