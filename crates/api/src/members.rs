@@ -42,6 +42,10 @@ pub fn routes() -> Router<ApiState> {
         )
         .route("/api/v1/invitation/{id}/resend", post(resend_invitation))
         .route("/api/v1/seats", get(seats).put(set_seats))
+        .route(
+            "/api/v1/account/member/{user_id}",
+            axum::routing::put(set_org_role).delete(remove_from_org),
+        )
         .route("/api/v1/outbox", get(outbox))
         .route("/api/v1/audit_log", get(audit_log))
         .route("/api/v1/event", get(events))
@@ -524,4 +528,30 @@ async fn event(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(Json(wire::event(&st.services.event(&actor, &id).await?)).into_response())
+}
+
+async fn set_org_role(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(user_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = body(&bytes)?;
+    b.only(&["org_role"])?;
+    st.services
+        .set_org_role(&actor, &user_id, &b.required_str("org_role")?)
+        .await?;
+    Ok(Json(json!({"user_id": user_id, "org_role": b.required_str("org_role")?})).into_response())
+}
+
+async fn remove_from_org(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(user_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let ended = st
+        .services
+        .remove_from_organization(&actor, &user_id)
+        .await?;
+    Ok(Json(json!({"memberships_ended": ended})).into_response())
 }

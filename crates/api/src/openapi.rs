@@ -190,6 +190,83 @@ fn schemas() -> Value {
             "additionalProperties": false,
             "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 200 }, "currency": { "type": "string", "pattern": "^[A-Za-z]{3}$" } }
         },
+        "Member": {
+            "allOf": [
+                { "$ref": "#/components/schemas/Membership" },
+                { "type": "object", "properties": {
+                    "user_email": { "type": "string" }, "user_full_name": { "type": "string" },
+                    "role_name": { "type": "string" }, "groups": { "type": "array", "items": { "type": "string" } },
+                    "invitation": { "type": ["object", "null"] }
+                } }
+            ]
+        },
+        "MemberList": {
+            "type": "object", "required": ["data", "has_more"],
+            "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Member" } }, "has_more": { "type": "boolean" }, "total_results": { "type": "integer" } }
+        },
+        "MembershipCreate": {
+            "type": "object", "required": ["email", "role_id"], "additionalProperties": false,
+            "properties": { "email": { "type": "string", "format": "email" }, "role_id": { "type": "string" } }
+        },
+        "MembershipUpdate": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "role_id": { "type": "string" }, "restrictions": { "type": "array", "items": { "type": "string" } },
+                "round_robin": { "type": "boolean" }, "manager_id": { "type": ["string", "null"] },
+                "homepage": { "type": "string" }, "auto_record_calls": { "type": "string", "enum": ["unset", "enabled", "disabled"] },
+                "track_email_opens": { "type": "boolean" }, "default_caller_id": { "type": ["string", "null"] },
+                "first_name": { "type": "string" }, "last_name": { "type": "string" }, "phone": { "type": ["string", "null"] },
+                "password": { "type": "string", "minLength": 8 }
+            }
+        },
+        "MembershipBulkUpdate": {
+            "allOf": [
+                { "$ref": "#/components/schemas/MembershipUpdate" },
+                { "type": "object", "required": ["_params"], "properties": { "_params": { "type": "object", "properties": { "id__in": { "type": "string" } } } } }
+            ]
+        },
+        "MemberAdd": {
+            "type": "object", "required": ["email", "role_id", "first_name", "password"], "additionalProperties": false,
+            "properties": {
+                "email": { "type": "string", "format": "email" }, "role_id": { "type": "string" },
+                "first_name": { "type": "string" }, "last_name": { "type": "string" }, "phone": { "type": "string" },
+                "password": { "type": "string", "minLength": 8 }, "restrictions": { "type": "array", "items": { "type": "string" } },
+                "round_robin": { "type": "boolean" }, "homepage": { "type": "string" }
+            }
+        },
+        "Invite": {
+            "type": "object", "required": ["email", "role_id"], "additionalProperties": false,
+            "properties": {
+                "email": { "type": "string", "format": "email" }, "role_id": { "type": "string" },
+                "first_name": { "type": "string" }, "last_name": { "type": "string" }, "phone": { "type": "string" },
+                "restrictions": { "type": "array", "items": { "type": "string" } }, "round_robin": { "type": "boolean" }, "homepage": { "type": "string" }
+            }
+        },
+        "Count": { "type": "object", "required": ["count"], "properties": { "count": { "type": "integer" } } },
+        "Empty": { "type": "object" },
+        "PinnedViews": { "type": "object", "required": ["saved_view_ids"], "properties": { "saved_view_ids": { "type": "array", "items": { "type": "string" } } } },
+        "Seats": {
+            "type": "object",
+            "properties": { "organization_id": { "type": "string" }, "seats_used": { "type": "integer" }, "seat_limit": { "type": ["integer", "null"] }, "history": { "type": "array", "items": { "type": "object" } } }
+        },
+        "SeatLimit": { "type": "object", "required": ["seat_limit"], "additionalProperties": false, "properties": { "seat_limit": { "type": ["integer", "null"], "minimum": 1 } } },
+        "OrgRole": { "type": "object", "required": ["org_role"], "properties": { "org_role": { "type": "string", "enum": ["owner", "member"] } } },
+        "MembershipsEnded": { "type": "object", "properties": { "memberships_ended": { "type": "integer" } } },
+        "Outbox": { "type": "object", "properties": { "data": { "type": "array", "items": { "type": "object" } }, "has_more": { "type": "boolean" } } },
+        "Event": {
+            "type": "object",
+            "properties": {
+                "id": { "type": "string" }, "object_type": { "type": "string" }, "object_id": { "type": "string" },
+                "action": { "type": "string" }, "user_id": { "type": ["string", "null"] }, "request_id": { "type": ["string", "null"] },
+                "changed_fields": { "type": "array", "items": { "type": "string" } },
+                "data": { "type": "object" }, "previous_data": { "type": "object" },
+                "date_created": { "type": "string" }, "date_updated": { "type": "string" }
+            }
+        },
+        "EventList": {
+            "type": "object",
+            "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } }, "cursor_next": { "type": ["string", "null"] }, "cursor_previous": { "type": ["string", "null"] } }
+        },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

@@ -214,3 +214,52 @@ mod tests {
         }
     }
 }
+
+/// Whether an organization whose owners would be `owners_after` still has one (SPEC S1).
+pub fn keeps_an_owner(owners_after: usize) -> Result<(), DomainError> {
+    if owners_after == 0 {
+        Err(DomainError::Conflict(
+            "An organization always keeps at least one owner. Make someone else an owner first."
+                .into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod invariant_tests {
+    use super::*;
+    use crate::roles::BuiltinRole;
+
+    #[test]
+    fn administrator_and_owner_invariants() {
+        let admin = BuiltinRole::Admin.permissions();
+        let user = BuiltinRole::User.permissions();
+        assert!(keeps_an_administrator([
+            (MembershipStatus::Active, &admin),
+            (MembershipStatus::Active, &user)
+        ]));
+        assert!(!keeps_an_administrator([
+            (MembershipStatus::Deactivated, &admin),
+            (MembershipStatus::Active, &user)
+        ]));
+        assert!(!keeps_an_administrator([(
+            MembershipStatus::Invited,
+            &admin
+        )]));
+        assert!(keeps_an_owner(1).is_ok());
+        assert!(keeps_an_owner(0).is_err());
+    }
+
+    #[test]
+    fn lifecycle_transitions() {
+        use MembershipStatus::*;
+        assert!(may_transition(Invited, Active));
+        assert!(may_transition(Active, Deactivated));
+        assert!(may_transition(Deactivated, Active));
+        assert!(may_transition(Active, Removed));
+        assert!(!may_transition(Invited, Deactivated));
+        assert!(!may_transition(Removed, Deactivated));
+    }
+}

@@ -1416,3 +1416,117 @@ pub fn effective(role: &PermissionSet, stored_restrictions: &str) -> Result<Perm
         &parse_restrictions(stored_restrictions)?,
     ))
 }
+
+impl Services {
+    /// Makes a member of the organization an owner, or an owner a plain member (owners only);
+    /// the organization always keeps an owner.
+    pub async fn set_org_role(&self, actor: &Actor, user_id: &str, org_role: &str) -> Result<()> {
+        require_owner(actor)?;
+        if !matches!(org_role, "owner" | "member") {
+            return Err(ServiceError::field("org_role", "Use 'owner' or 'member'."));
+        }
+        let mut tx = self.db().write().await?;
+        let before = orgs::member_role(&mut tx, &actor.organization_id, user_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization member"))?;
+        let mut owners = orgs::owner_ids(&mut tx, &actor.organization_id).await?;
+        owners.retain(|u| u != user_id);
+        if org_role == "owner" {
+            owners.push(user_id.to_string());
+        }
+        rules::keeps_an_owner(owners.len())?;
+        orgs::set_member_role(&mut tx, &actor.organization_id, user_id, org_role).await?;
+        audit::record(
+            &mut tx,
+            Some(actor),
+            &actor.organization_id,
+            &actor.workspace_id,
+            Change {
+                object_type: "organization_member",
+                object_id: user_id,
+                action: "updated",
+                before: json!({"org_role": before}),
+                after: json!({"org_role": org_role}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a user from the organization (owners only): every workspace membership ends
+    /// (access revoked, seat freed), and the user keeps their history everywhere.
+    pub async fn remove_from_organization(&self, actor: &Actor, user_id: &str) -> Result<usize> {
+        require_owner(actor)?;
+        if user_id == actor.user_id {
+            return Err(ServiceError::Forbidden(
+                "You cannot remove yourself from the organization. Ask another owner.".into(),
+            ));
+        }
+        let mut tx = self.db().write().await?;
+        let role = orgs::member_role(&mut tx, &actor.organization_id, user_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization member"))?;
+        if role == "owner" {
+            let owners = orgs::owner_ids(&mut tx, &actor.organization_id).await?;
+            rules::keeps_an_owner(owners.len().saturating_sub(1))?;
+        }
+        let seated = team::holds_seat(&mut tx, &actor.organization_id, user_id).await?;
+        let ids = orgs::memberships_in_org(&mut tx, &actor.organization_id, user_id).await?;
+        let mut ended = 0;
+        for id in &ids {
+            let Some(member) = memberships::get_member(&mut tx, id).await? else {
+                continue;
+            };
+            let before = member.membership.clone();
+            if before.status == "removed" {
+                continue;
+            }
+            let mut m = before.clone();
+            m.status = "removed".into();
+            m.date_removed = Some(now());
+            m.date_updated = now();
+            m.status_changed_by = Some(actor.user_id.clone());
+            check_keeps_administrator(&mut tx, &m.workspace_id, &m).await?;
+            team::cancel_invitations_for(&mut tx, &m.id, now()).await?;
+            revoke_access(&mut tx, &m).await?;
+            memberships::update(&mut tx, &m).await?;
+            self.audit_membership(
+                &mut tx,
+                Some(actor),
+                "deleted",
+                Some(&before),
+                &m,
+                &member.user_email,
+            )
+            .await?;
+            ended += 1;
+        }
+        orgs::remove_member(&mut tx, &actor.organization_id, user_id).await?;
+        record_seat_change(
+            &mut tx,
+            Some(actor),
+            &actor.organization_id,
+            user_id,
+            seated,
+            "removed from organization",
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            Some(actor),
+            &actor.organization_id,
+            &actor.workspace_id,
+            Change {
+                object_type: "organization_member",
+                object_id: user_id,
+                action: "deleted",
+                before: json!({"org_role": role}),
+                after: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+}

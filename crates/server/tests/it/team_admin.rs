@@ -909,3 +909,73 @@ async fn users_page_is_for_member_admins_only_and_exports_rfc4180_csv() {
     );
     assert_eq!(csv.lines().count(), 1 + 27);
 }
+
+#[tokio::test]
+async fn organization_removal_is_owner_only_and_an_owner_always_remains() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let owner = app.owner_key();
+        let d = app.demo();
+        let owner_uid = d["members"][0]["user_id"].as_str().unwrap().to_string();
+        let admin2 = &d["members"][1];
+        let user = app.demo_member("user");
+        let uid = user["user_id"].as_str().unwrap().to_string();
+
+        // Workspace admins who are not owners cannot do it.
+        let (s, _) = app
+            .delete(&key(admin2), &format!("account/member/{uid}/"))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // The last owner cannot step down or be removed.
+        let (s, err) = app
+            .put(
+                &owner,
+                &format!("account/member/{owner_uid}/"),
+                &json!({"org_role": "member"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{err}");
+        let (s, _) = app
+            .delete(&owner, &format!("account/member/{owner_uid}/"))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        let (s, v) = app.delete(&owner, &format!("account/member/{uid}/")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["memberships_ended"], 1);
+        let (_, m) = app
+            .get(
+                &owner,
+                &format!("membership/{}/", user["membership_id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(m["status"], "removed");
+        assert_eq!(
+            app.get(&key(&user), "me/").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+
+        // A second owner can be made; then the first may step down.
+        let admin2_uid = admin2["user_id"].as_str().unwrap();
+        let (s, _) = app
+            .put(
+                &owner,
+                &format!("account/member/{admin2_uid}/"),
+                &json!({"org_role": "owner"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app
+            .put(
+                &owner,
+                &format!("account/member/{owner_uid}/"),
+                &json!({"org_role": "member"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app.get(&owner, "seats/").await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "no longer an owner");
+        let (s, _) = app.get(&key(admin2), "seats/").await;
+        assert_eq!(s, StatusCode::OK);
+    }
+}

@@ -70,3 +70,31 @@ pub async fn update_workspace(tx: &mut Tx, w: &WorkspaceRow) -> Result<()> {
 pub async fn list_workspace_ids(tx: &mut Tx) -> Result<Vec<String>> {
     on!(tx, c => sqlx::query_scalar("SELECT id FROM workspaces ORDER BY date_created, id").fetch_all(c).await).map_err(db_err)
 }
+
+/// Owners of the organization.
+pub async fn owner_ids(tx: &mut Tx, org_id: &str) -> Result<Vec<String>> {
+    on!(tx, c => sqlx::query_scalar("SELECT user_id FROM org_members WHERE organization_id = $1 AND org_role = 'owner' ORDER BY user_id")
+        .bind(org_id).fetch_all(c).await).map_err(db_err)
+}
+
+pub async fn set_member_role(
+    tx: &mut Tx,
+    org_id: &str,
+    user_id: &str,
+    org_role: &str,
+) -> Result<u64> {
+    on!(tx, c => sqlx::query("UPDATE org_members SET org_role = $3 WHERE organization_id = $1 AND user_id = $2")
+        .bind(org_id).bind(user_id).bind(org_role).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)
+}
+
+pub async fn remove_member(tx: &mut Tx, org_id: &str, user_id: &str) -> Result<u64> {
+    on!(tx, c => sqlx::query("DELETE FROM org_members WHERE organization_id = $1 AND user_id = $2")
+        .bind(org_id).bind(user_id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)
+}
+
+/// The user's memberships in every workspace of the organization.
+pub async fn memberships_in_org(tx: &mut Tx, org_id: &str, user_id: &str) -> Result<Vec<String>> {
+    on!(tx, c => sqlx::query_scalar("SELECT m.id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = $1 AND m.user_id = $2 ORDER BY m.id")
+        .bind(org_id).bind(user_id).fetch_all(c).await).map_err(db_err)
+}
