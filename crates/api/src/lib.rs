@@ -4,6 +4,9 @@
 //! rules or SQL: every handler authenticates an [`Actor`](corral_domain::Actor) and calls one
 //! service.
 
+#![recursion_limit = "512"]
+
+mod access;
 mod body;
 mod error;
 mod extract;

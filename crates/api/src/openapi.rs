@@ -267,6 +267,38 @@ fn schemas() -> Value {
             "type": "object",
             "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } }, "cursor_next": { "type": ["string", "null"] }, "cursor_previous": { "type": ["string", "null"] } }
         },
+        "Role": {
+            "type": "object",
+            "required": ["id", "name", "organization_id", "editable", "permissions"],
+            "properties": {
+                "id": { "type": "string" }, "name": { "type": "string" }, "organization_id": { "type": "string" },
+                "editable": { "type": "boolean" }, "permissions": { "type": "array", "items": { "type": "string" } },
+                "visibility_user_lcf_ids": { "type": ["array", "null"], "items": { "type": "string" } },
+                "visibility_user_lcf_behavior": { "type": ["string", "null"], "enum": ["require_assignment", "allow_unassigned", null] },
+                "visibility_include_reports": { "type": "boolean" }, "members_count": { "type": "integer" },
+                "date_created": { "type": "string" }, "date_updated": { "type": "string" }
+            }
+        },
+        "RoleList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Role" } }, "has_more": { "type": "boolean" } } },
+        "RoleInput": {
+            "type": "object",
+            "properties": {
+                "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+                "permissions": { "type": "array", "items": { "type": "string" } },
+                "visibility_user_lcf_ids": { "type": ["array", "null"], "items": { "type": "string" }, "maxItems": 3 },
+                "visibility_user_lcf_behavior": { "type": ["string", "null"], "enum": ["require_assignment", "allow_unassigned", null] },
+                "visibility_include_reports": { "type": "boolean" }
+            }
+        },
+        "MembersMoved": { "type": "object", "properties": { "members_moved": { "type": "integer" } } },
+        "Group": {
+            "type": "object", "required": ["id", "name", "organization_id"],
+            "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "organization_id": { "type": "string" }, "members": { "type": "array", "items": { "$ref": "#/components/schemas/UserRef" } } }
+        },
+        "GroupList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Group" } }, "has_more": { "type": "boolean" } } },
+        "GroupName": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 } } },
+        "UserRef": { "type": "object", "required": ["user_id"], "properties": { "user_id": { "type": "string" } } },
+        "CustomFieldList": { "type": "object", "properties": { "data": { "type": "array", "items": { "type": "object" } }, "has_more": { "type": "boolean" } } },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

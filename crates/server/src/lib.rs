@@ -187,6 +187,10 @@ pub async fn start(config: Config) -> Result<Running, String> {
             ..ServiceConfig::default()
         },
     );
+    services
+        .ensure_workspace_defaults()
+        .await
+        .map_err(|e| format!("cannot prepare workspaces: {e}"))?;
     let worker = mailer.map(|m| mail::spawn_worker(services.clone(), m));
     if worker.is_none() {
         eprintln!(

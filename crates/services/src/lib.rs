@@ -4,6 +4,7 @@
 //! the domain, writes in one transaction and returns a view. Every adapter (API, web, CLI)
 //! comes through here; none touches SQL or re-implements a rule.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod demo;

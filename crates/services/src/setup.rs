@@ -184,6 +184,7 @@ pub(crate) async fn create_org_with_owner(
         date_updated: t,
     };
     orgs::insert_workspace(tx, &ws).await?;
+    crate::access::ensure_defaults(tx, &ws.id, Some(&user.id)).await?;
     let m = new_membership(&ws.id, &user.id, BuiltinRole::Admin.id(), "active", None);
     corral_store::queries::memberships::insert(tx, &m).await?;
     let created = CreatedOrg {

@@ -187,3 +187,22 @@ pub struct SeatChangeRow {
     pub seats_after: i64,
     pub date_created: Ts,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomFieldRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub object_type: String,
+    pub name: String,
+    pub description: String,
+    pub field_type: String,
+    pub accepts_multiple_values: bool,
+    /// Choice labels separated by newlines.
+    pub choices: String,
+    /// Role ids separated by commas; empty means everyone may edit.
+    pub editable_with_roles: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}

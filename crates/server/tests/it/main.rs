@@ -9,6 +9,7 @@ mod browser;
 mod close_client;
 mod demo;
 mod helpers;
+mod roles_groups;
 mod sign_in;
 mod smtp_sink;
 mod team_admin;

@@ -27,3 +27,27 @@ pub async fn member_ids(tx: &mut Tx, group_id: &str) -> Result<Vec<String>> {
     on!(tx, c => sqlx::query_scalar("SELECT user_id FROM group_members WHERE group_id = $1 ORDER BY date_created, user_id")
         .bind(group_id).fetch_all(c).await).map_err(db_err)
 }
+
+pub async fn get(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<GroupRow>> {
+    on!(tx, c => sqlx::query_as::<_, GroupRow>("SELECT id, workspace_id, name, date_created, date_updated FROM groups WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+pub async fn rename(tx: &mut Tx, id: &str, name: &str, now: Ts) -> Result<()> {
+    crate::on_guarded!(tx, c => sqlx::query("UPDATE groups SET name = $2, date_updated = $3 WHERE id = $1")
+        .bind(id).bind(name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes a group and its member list (the members stay in the workspace).
+pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM group_members WHERE group_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    on!(tx, c => sqlx::query("DELETE FROM groups WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn remove_member(tx: &mut Tx, group_id: &str, user_id: &str) -> Result<u64> {
+    on!(tx, c => sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+        .bind(group_id).bind(user_id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)
+}

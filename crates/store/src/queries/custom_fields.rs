@@ -1,0 +1,34 @@
+//! Custom fields of a workspace.
+
+use crate::model::CustomFieldRow;
+use crate::queries::db_err;
+use crate::{Result, Tx, on, on_guarded};
+
+macro_rules! cf_cols {
+    () => {
+        "id, workspace_id, object_type, name, description, field_type, accepts_multiple_values, choices, editable_with_roles, created_by, updated_by, date_created, date_updated"
+    };
+}
+
+pub async fn insert(tx: &mut Tx, f: &CustomFieldRow) -> Result<()> {
+    on_guarded!(tx, c => sqlx::query(concat!("INSERT INTO custom_fields (", cf_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+        .bind(&f.id).bind(&f.workspace_id).bind(&f.object_type).bind(&f.name).bind(&f.description)
+        .bind(&f.field_type).bind(f.accepts_multiple_values).bind(&f.choices).bind(&f.editable_with_roles)
+        .bind(&f.created_by).bind(&f.updated_by).bind(f.date_created).bind(f.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn list(
+    tx: &mut Tx,
+    workspace_id: &str,
+    object_type: &str,
+) -> Result<Vec<CustomFieldRow>> {
+    on!(tx, c => sqlx::query_as::<_, CustomFieldRow>(concat!("SELECT ", cf_cols!(), " FROM custom_fields WHERE workspace_id = $1 AND object_type = $2 ORDER BY date_created, id"))
+        .bind(workspace_id).bind(object_type).fetch_all(c).await).map_err(db_err)
+}
+
+pub async fn get(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<CustomFieldRow>> {
+    on!(tx, c => sqlx::query_as::<_, CustomFieldRow>(concat!("SELECT ", cf_cols!(), " FROM custom_fields WHERE workspace_id = $1 AND id = $2"))
+        .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
+}
