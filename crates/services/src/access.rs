@@ -181,28 +181,13 @@ async fn check_role_keeps_administrator(
 }
 
 impl Services {
-    async fn audit_access(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        object_type: &str,
-        object_id: &str,
-        action: &str,
-        before: Value,
-        after: Value,
-    ) -> Result<()> {
+    async fn audit_access(&self, tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<()> {
         audit::record(
             tx,
             Some(actor),
             &actor.organization_id,
             &actor.workspace_id,
-            Change {
-                object_type,
-                object_id,
-                action,
-                before,
-                after,
-            },
+            change,
         )
         .await
     }
@@ -308,11 +293,13 @@ impl Services {
         self.audit_access(
             &mut tx,
             actor,
-            "role",
-            &row.id,
-            "created",
-            json!({}),
-            role_json(&view),
+            Change {
+                object_type: "role",
+                object_id: &row.id,
+                action: "created",
+                before: json!({}),
+                after: role_json(&view),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -396,11 +383,13 @@ impl Services {
         self.audit_access(
             &mut tx,
             actor,
-            "role",
-            id,
-            "updated",
-            role_json(&before),
-            role_json(&after),
+            Change {
+                object_type: "role",
+                object_id: id,
+                action: "updated",
+                before: role_json(&before),
+                after: role_json(&after),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -457,11 +446,13 @@ impl Services {
                 self.audit_access(
                     &mut tx,
                     actor,
-                    "membership",
-                    mid,
-                    "updated",
-                    json!({"role_id": id}),
-                    json!({"role_id": target_id}),
+                    Change {
+                        object_type: "membership",
+                        object_id: mid,
+                        action: "updated",
+                        before: json!({"role_id": id}),
+                        after: json!({"role_id": target_id}),
+                    },
                 )
                 .await?;
             }
@@ -470,11 +461,13 @@ impl Services {
         self.audit_access(
             &mut tx,
             actor,
-            "role",
-            id,
-            "deleted",
-            role_json(&role),
-            json!({}),
+            Change {
+                object_type: "role",
+                object_id: id,
+                action: "deleted",
+                before: role_json(&role),
+                after: json!({}),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -529,11 +522,13 @@ impl Services {
         self.audit_access(
             &mut tx,
             actor,
-            "group",
-            &g.id,
-            "created",
-            json!({}),
-            json!({"name": name}),
+            Change {
+                object_type: "group",
+                object_id: &g.id,
+                action: "created",
+                before: json!({}),
+                after: json!({"name": name}),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -561,11 +556,13 @@ impl Services {
         self.audit_access(
             &mut tx,
             actor,
-            "group",
-            id,
-            "updated",
-            json!({"name": g.name}),
-            json!({"name": name}),
+            Change {
+                object_type: "group",
+                object_id: id,
+                action: "updated",
+                before: json!({"name": g.name}),
+                after: json!({"name": name}),
+            },
         )
         .await?;
         let members = groups::member_ids(&mut tx, id).await?;
@@ -589,11 +586,13 @@ impl Services {
         self.audit_access(
             &mut tx,
             actor,
-            "group",
-            id,
-            "deleted",
-            json!({"name": g.name, "members": members}),
-            json!({}),
+            Change {
+                object_type: "group",
+                object_id: id,
+                action: "deleted",
+                before: json!({"name": g.name, "members": members}),
+                after: json!({}),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -626,11 +625,13 @@ impl Services {
             self.audit_access(
                 &mut tx,
                 actor,
-                "group",
-                id,
-                "updated",
-                json!({}),
-                json!({"member_added": user_id}),
+                Change {
+                    object_type: "group",
+                    object_id: id,
+                    action: "updated",
+                    before: json!({}),
+                    after: json!({"member_added": user_id}),
+                },
             )
             .await?;
         }
@@ -649,11 +650,13 @@ impl Services {
             self.audit_access(
                 &mut tx,
                 actor,
-                "group",
-                id,
-                "updated",
-                json!({"member_removed": user_id}),
-                json!({}),
+                Change {
+                    object_type: "group",
+                    object_id: id,
+                    action: "updated",
+                    before: json!({"member_removed": user_id}),
+                    after: json!({}),
+                },
             )
             .await?;
         }
