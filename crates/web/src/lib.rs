@@ -1,6 +1,7 @@
 //! The web UI adapter: server-rendered pages (askama templates compiled into the binary),
 //! embedded static assets, cookie sessions and double-submit CSRF protection on every form.
 
+mod access;
 mod pages;
 mod session;
 mod users;
@@ -45,6 +46,27 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
             axum::routing::post(users::action),
         )
         .route("/events/presence", get(users::presence))
+        .route("/settings/roles", get(access::roles))
+        .route(
+            "/settings/roles/new",
+            get(access::new_role).post(access::create_role),
+        )
+        .route(
+            "/settings/roles/{id}",
+            get(access::edit_role).post(access::save_role),
+        )
+        .route(
+            "/settings/roles/{id}/delete",
+            axum::routing::post(access::delete_role),
+        )
+        .route(
+            "/settings/groups",
+            get(access::groups).post(access::create_group),
+        )
+        .route(
+            "/settings/groups/{id}/{verb}",
+            axum::routing::post(access::group_action),
+        )
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .fallback(pages::not_found)

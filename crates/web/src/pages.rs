@@ -48,9 +48,12 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
                 .to_string()
         })
         .unwrap_or_default();
-    let entries: [(&'static str, &'static str, bool); 3] = [
+    let org_admin = actor.can(corral_domain::Permission::ManageOrganization);
+    let entries: [(&'static str, &'static str, bool); 5] = [
         ("/", "Home", true),
         ("/settings/users", "Users", actor.may_manage_members()),
+        ("/settings/roles", "Roles", org_admin),
+        ("/settings/groups", "Groups", org_admin),
         ("/settings/api-keys", "API keys", true),
     ];
     let items = entries

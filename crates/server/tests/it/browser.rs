@@ -128,18 +128,35 @@ impl Chrome {
             .await;
     }
 
+    /// The element matching `css`, waiting up to five seconds for it to appear (pages load
+    /// after clicks asynchronously).
     pub async fn find(&self, css: &str) -> String {
-        let v = self
-            .call(
-                "POST",
-                &self.s("/element"),
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}: {v}"))
-            .to_string()
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            let v = self
+                .call(
+                    "POST",
+                    &self.s("/element"),
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            if let Some(id) = v[ELEMENT].as_str() {
+                return id.to_string();
+            }
+            last = v["message"].clone();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let source = self.call("GET", &self.s("/source"), None).await;
+        let url = self.current_url().await;
+        panic!(
+            "no element {css} on {url}: {last}\n{}",
+            source
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(3000)
+                .collect::<String>()
+        )
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -204,6 +221,19 @@ impl Chrome {
         self.click("#sign-in").await;
     }
 
+    /// Waits up to five seconds for the page URL to satisfy `ok`, then returns it.
+    pub async fn wait_url(&self, ok: impl Fn(&str) -> bool) -> String {
+        let mut url = String::new();
+        for _ in 0..100 {
+            url = self.current_url().await;
+            if ok(&url) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page stayed at {url}");
+    }
+
     pub async fn current_url(&self) -> String {
         self.call("GET", &self.s("/url"), None)
             .await
@@ -235,7 +265,7 @@ async fn browser_signs_in_through_the_login_page() {
     app.setup_owner().await;
 
     chrome.goto(&format!("{}/", app.url)).await;
-    assert!(chrome.current_url().await.ends_with("/login"));
+    chrome.wait_url(|u| u.ends_with("/login")).await;
     chrome.type_into("#email", "olive@example.com").await;
     chrome.type_into("#password", "not-the-password").await;
     chrome.click("#sign-in").await;
@@ -244,16 +274,17 @@ async fn browser_signs_in_through_the_login_page() {
 
     chrome.type_into("#password", "owner-password").await;
     chrome.click("#sign-in").await;
-    assert_eq!(chrome.current_url().await, format!("{}/", app.url));
+    let home = format!("{}/", app.url);
+    chrome.wait_url(|u| u == home).await;
     assert_eq!(chrome.text("#workspace-name").await, "Test Sales");
     assert_eq!(chrome.text("#signed-in-as").await, "Olive Owner");
     let shot = chrome.screenshot("home").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
 
     chrome.click("#logout").await;
-    assert!(chrome.current_url().await.contains("/login"));
+    chrome.wait_url(|u| u.contains("/login")).await;
     chrome.goto(&format!("{}/", app.url)).await;
-    assert!(chrome.current_url().await.contains("/login"));
+    chrome.wait_url(|u| u.contains("/login")).await;
 }
 
 #[tokio::test]
@@ -307,7 +338,8 @@ async fn browser_invite_accept_appears_active_then_deactivate_ends_the_session()
     chrome.type_into("#last_name", "Invitee").await;
     chrome.type_into("#password", "ivy-password").await;
     chrome.click("#accept-invitation").await;
-    assert_eq!(chrome.current_url().await, format!("{}/", app.url));
+    let home = format!("{}/", app.url);
+    chrome.wait_url(|u| u == home).await;
     assert_eq!(chrome.text("#signed-in-as").await, "Ivy Invitee");
     chrome.click("#logout").await;
 
@@ -378,4 +410,86 @@ async fn browser_invite_accept_appears_active_then_deactivate_ends_the_session()
         1
     );
     chrome.screenshot("users-deactivated").await;
+}
+
+#[tokio::test]
+async fn browser_creates_a_custom_role_and_assigns_it() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let owner = app.demo()["members"][0].clone();
+    let owner_key = owner["api_key"].as_str().unwrap().to_string();
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/settings/roles", app.url)).await;
+    assert_eq!(chrome.count("#roles-table tbody tr").await, 5);
+    chrome.click("#new-role").await;
+    chrome.type_into("#role-name", "Field Agent").await;
+    // The form starts from "see every lead" and calling; add export, drop nothing else.
+    chrome.click("#perm-export").await;
+    chrome.screenshot("role-new").await;
+    chrome.click("#save-role").await;
+    assert!(chrome.text("#role-notice").await.contains("Role created"));
+    let url = chrome.current_url().await;
+    let role_id = url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(role_id.starts_with("role_"), "{url}");
+
+    // Assign it to a member from their edit page.
+    let target = app.demo_member("restricteduser");
+    chrome
+        .goto(&format!(
+            "{}/settings/users/{}",
+            app.url,
+            target["membership_id"].as_str().unwrap()
+        ))
+        .await;
+    chrome
+        .click(&format!("#role_id option[value='{role_id}']"))
+        .await;
+    chrome.click("#save-user").await;
+    assert!(chrome.text("#edit-notice").await.contains("Saved"));
+    let (_, m) = app
+        .get(
+            &owner_key,
+            &format!("membership/{}/", target["membership_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(m["role_id"], role_id.as_str());
+    assert_eq!(m["role_name"], "Field Agent");
+    let mut perms: Vec<String> = m["permissions_granted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    perms.sort();
+    assert_eq!(perms, vec!["calling", "export", "view_all_leads"]);
+
+    chrome
+        .goto(&format!("{}/settings/roles/{role_id}", app.url))
+        .await;
+    // Demo emails are first.last@…; the holder list shows "First Last (status)".
+    let first = target["email"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    let first = first[..1].to_uppercase() + &first[1..];
+    let holders = chrome.text("#role-holders").await;
+    assert!(
+        holders.contains(&first) && holders.contains("(active)"),
+        "{holders}"
+    );
+    chrome.screenshot("role-holders").await;
 }
