@@ -263,3 +263,268 @@ mod invariant_tests {
         assert!(!may_transition(Removed, Deactivated));
     }
 }
+
+/// One member as the planning rules see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberState {
+    pub membership_id: String,
+    pub user_id: String,
+    pub display_name: String,
+    pub status: MembershipStatus,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_permissions: PermissionSet,
+    pub restrictions: Vec<crate::membership::Restriction>,
+}
+
+impl MemberState {
+    pub fn effective(&self) -> PermissionSet {
+        crate::membership::effective_permissions(&self.role_permissions, &self.restrictions)
+    }
+}
+
+/// A change an administrator asks for on one member's access.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberChange {
+    SetRole {
+        role_id: String,
+        role_name: String,
+        role_permissions: PermissionSet,
+    },
+    SetRestrictions(Vec<crate::membership::Restriction>),
+    SetStatus(MembershipStatus),
+}
+
+/// Decides whether `actor` may apply `changes` to member `target` of a workspace whose members
+/// are `members`, and returns the target's new state. Every rule of SPEC S2.3, S2.9 and S3
+/// about access changes is asked here, in this order: the actor administers members, does not
+/// act on themself nor on someone holding more than they do, grants no role beyond their own,
+/// follows the lifecycle, and leaves the workspace an active administrator.
+pub fn plan_member_change(
+    actor: &Actor,
+    members: &[MemberState],
+    target: &str,
+    changes: &[MemberChange],
+) -> Result<MemberState, DomainError> {
+    let before = members
+        .iter()
+        .find(|m| m.membership_id == target)
+        .ok_or_else(|| {
+            DomainError::Conflict(format!("'{target}' is not a member of this workspace."))
+        })?;
+    may_act_on(
+        actor,
+        &Target {
+            user_id: &before.user_id,
+            display_name: &before.display_name,
+            role_permissions: &before.role_permissions,
+        },
+    )?;
+    if changes
+        .iter()
+        .filter(|c| matches!(c, MemberChange::SetStatus(_)))
+        .count()
+        > 1
+    {
+        return Err(DomainError::Conflict(
+            "Change a member's status one step at a time.".into(),
+        ));
+    }
+    let mut after = before.clone();
+    for change in changes {
+        match change {
+            MemberChange::SetRole {
+                role_id,
+                role_name,
+                role_permissions,
+            } => {
+                may_grant(actor, role_name, role_permissions)?;
+                after.role_id = role_id.clone();
+                after.role_name = role_name.clone();
+                after.role_permissions = role_permissions.clone();
+            }
+            MemberChange::SetRestrictions(r) => {
+                let mut r = r.clone();
+                r.sort();
+                r.dedup();
+                after.restrictions = r;
+            }
+            MemberChange::SetStatus(to) => {
+                let from = after.status;
+                let allowed = may_transition(from, *to)
+                    && !(*to == MembershipStatus::Active && from != MembershipStatus::Deactivated);
+                if !allowed {
+                    return Err(DomainError::Conflict(format!(
+                        "{} is {}; they cannot be made {} from there.",
+                        before.display_name,
+                        from.as_str(),
+                        to.as_str()
+                    )));
+                }
+                after.status = *to;
+            }
+        }
+    }
+    let had_admin = keeps_an_administrator(
+        members
+            .iter()
+            .map(|m| (m.status, m.effective()))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(s, p)| (*s, p)),
+    );
+    let effective: Vec<(MembershipStatus, PermissionSet)> = members
+        .iter()
+        .map(|m| {
+            if m.membership_id == target {
+                (after.status, after.effective())
+            } else {
+                (m.status, m.effective())
+            }
+        })
+        .collect();
+    if had_admin && !keeps_an_administrator(effective.iter().map(|(s, p)| (*s, p))) {
+        return Err(last_administrator());
+    }
+    Ok(after)
+}
+
+/// Built-in roles are never edited or deleted; custom ones only by someone holding every
+/// permission the role holds before and after.
+pub fn may_edit_role(
+    actor: &Actor,
+    editable: bool,
+    role_name: &str,
+    before: &PermissionSet,
+    after: &PermissionSet,
+) -> Result<(), DomainError> {
+    actor.require(Permission::ManageOrganization)?;
+    if !editable {
+        return Err(DomainError::Forbidden(format!(
+            "'{role_name}' is a built-in role and cannot be changed. Create a custom role instead."
+        )));
+    }
+    may_grant(actor, role_name, before)?;
+    may_grant(actor, role_name, after)
+}
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+    use crate::membership::Restriction;
+    use crate::roles::BuiltinRole;
+    use proptest::prelude::*;
+
+    fn perms() -> impl Strategy<Value = PermissionSet> {
+        prop_oneof![
+            prop::sample::select(BuiltinRole::ALL.to_vec()).prop_map(|r| r.permissions()),
+            prop::sample::subsequence(Permission::ALL.to_vec(), 0..Permission::ALL.len())
+                .prop_map(|v| PermissionSet::of(&v)),
+        ]
+    }
+
+    fn status() -> impl Strategy<Value = MembershipStatus> {
+        prop::sample::select(vec![
+            MembershipStatus::Invited,
+            MembershipStatus::Active,
+            MembershipStatus::Active,
+            MembershipStatus::Deactivated,
+            MembershipStatus::Removed,
+        ])
+    }
+
+    fn restrictions() -> impl Strategy<Value = Vec<Restriction>> {
+        prop::sample::subsequence(Restriction::ALL.to_vec(), 0..3)
+    }
+
+    fn member(i: usize) -> impl Strategy<Value = MemberState> {
+        (perms(), status(), restrictions()).prop_map(move |(p, s, r)| MemberState {
+            membership_id: format!("memb_{i}"),
+            user_id: format!("user_{i}"),
+            display_name: format!("Member {i}"),
+            status: s,
+            role_id: format!("role_{i}"),
+            role_name: format!("Role {i}"),
+            role_permissions: p,
+            restrictions: r,
+        })
+    }
+
+    fn workspace() -> impl Strategy<Value = Vec<MemberState>> {
+        (2usize..8).prop_flat_map(|n| (0..n).map(member).collect::<Vec<_>>())
+    }
+
+    fn change() -> impl Strategy<Value = MemberChange> {
+        prop_oneof![
+            perms().prop_map(|p| MemberChange::SetRole {
+                role_id: "role_new".into(),
+                role_name: "New".into(),
+                role_permissions: p
+            }),
+            restrictions().prop_map(MemberChange::SetRestrictions),
+            status().prop_map(MemberChange::SetStatus),
+        ]
+    }
+
+    fn actor_of(m: &MemberState) -> Actor {
+        Actor {
+            user_id: m.user_id.clone(),
+            membership_id: m.membership_id.clone(),
+            workspace_id: "orga_w".into(),
+            organization_id: "orga_o".into(),
+            role_id: m.role_id.clone(),
+            restrictions: m.restrictions.clone(),
+            permissions: m.effective(),
+            is_org_owner: false,
+            request_id: String::new(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        /// Random workspaces, actors and changes: whatever is allowed keeps every invariant.
+        #[test]
+        fn allowed_changes_keep_every_invariant(ws in workspace(), a in 0usize..8, t in 0usize..8, changes in prop::collection::vec(change(), 1..3)) {
+            let actor_m = &ws[a % ws.len()];
+            let target = &ws[t % ws.len()];
+            let actor = actor_of(actor_m);
+            if let Ok(after) = plan_member_change(&actor, &ws, &target.membership_id, &changes) {
+                {
+                    // Only member administrators act, and never on themselves.
+                    prop_assert!(actor.may_manage_members());
+                    prop_assert_ne!(&actor.user_id, &target.user_id);
+                    // No escalation: the target held nothing beyond the actor, and gains nothing beyond.
+                    prop_assert!(target.role_permissions.is_subset(&actor.permissions));
+                    prop_assert!(after.role_permissions.is_subset(&actor.permissions));
+                    // The lifecycle is respected.
+                    prop_assert!(after.status == target.status || may_transition(target.status, after.status));
+                    // An administrator remains if there was one.
+                    let had = ws.iter().any(|m| m.status.is_active() && m.effective().contains(Permission::ManageOrganization));
+                    let has = ws.iter().map(|m| if m.membership_id == target.membership_id { &after } else { m })
+                        .any(|m| m.status.is_active() && m.effective().contains(Permission::ManageOrganization));
+                    prop_assert!(!had || has);
+                }
+            }
+        }
+
+        /// Nobody ever changes their own access.
+        #[test]
+        fn no_self_edit(ws in workspace(), a in 0usize..8, c in change()) {
+            let m = &ws[a % ws.len()];
+            prop_assert!(plan_member_change(&actor_of(m), &ws, &m.membership_id, &[c]).is_err());
+        }
+
+        /// Built-in roles are immutable for everyone, admins included.
+        #[test]
+        fn builtins_immutable(p in perms(), r in prop::sample::select(BuiltinRole::ALL.to_vec())) {
+            let mut admin = actor_of(&MemberState {
+                membership_id: "memb_a".into(), user_id: "user_a".into(), display_name: "A".into(),
+                status: MembershipStatus::Active, role_id: "admin".into(), role_name: "Admin".into(),
+                role_permissions: BuiltinRole::Admin.permissions(), restrictions: vec![],
+            });
+            admin.is_org_owner = true;
+            prop_assert!(may_edit_role(&admin, false, r.name(), &r.permissions(), &p).is_err());
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use corral_domain::ids::Kind;
 use corral_domain::membership::{MembershipStatus, Restriction, effective_permissions};
-use corral_domain::team::{self as rules, Target};
+use corral_domain::team::{self as rules, MemberChange, MemberState, Target};
 use corral_domain::{Actor, Email, Permission, PermissionSet, Phone};
 use corral_store::model::{InvitationRow, MemberRow, MembershipRow, SeatChangeRow, UserRow};
 use corral_store::queries::memberships::{self, MemberFilter};
@@ -229,6 +229,25 @@ async fn check_may_act_on(tx: &mut Tx, actor: &Actor, target: &MemberRow) -> Res
         },
     )?;
     Ok(role)
+}
+
+/// Every member of a workspace as the domain's planning rules see them.
+pub(crate) async fn member_states(tx: &mut Tx, workspace_id: &str) -> Result<Vec<MemberState>> {
+    let mut out = Vec::new();
+    for m in memberships::list_members(tx, workspace_id).await? {
+        let (role, _) = member_permissions(tx, &m.membership).await?;
+        out.push(MemberState {
+            membership_id: m.membership.id.clone(),
+            user_id: m.membership.user_id.clone(),
+            display_name: display_name(&m),
+            status: status_of(&m.membership)?,
+            role_id: role.id,
+            role_name: role.name,
+            role_permissions: role.permissions,
+            restrictions: parse_restrictions(&m.membership.restrictions)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Refuses a change after which the workspace would have no active administrator.
@@ -1038,19 +1057,34 @@ impl Services {
     ) -> Result<()> {
         let member = load_member(tx, actor, membership_id).await?;
         let own = member.membership.user_id == actor.user_id;
-        if patch.touches_access() || patch.touches_account() || !own {
-            // Anything but one's own personal preferences needs another administrator.
-            check_may_act_on(tx, actor, &member).await?;
-        }
         let before = member.membership.clone();
         let mut m = before.clone();
+        let mut changes = Vec::new();
         if let Some(role_id) = &patch.role_id {
             let role = role_for_input(tx, &actor.workspace_id, role_id).await?;
-            rules::may_grant(actor, &role.name, &role.permissions)?;
-            m.role_id = role.id;
+            changes.push(MemberChange::SetRole {
+                role_id: role.id,
+                role_name: role.name,
+                role_permissions: role.permissions,
+            });
         }
         if let Some(r) = &patch.restrictions {
-            m.restrictions = restrictions_text(r)?;
+            changes.push(MemberChange::SetRestrictions(Restriction::parse_names(r)?));
+        }
+        if !changes.is_empty() {
+            // Role and restriction changes are decided by the domain's planning rules.
+            let states = member_states(tx, &actor.workspace_id).await?;
+            let after = rules::plan_member_change(actor, &states, membership_id, &changes)?;
+            m.role_id = after.role_id;
+            m.restrictions = after
+                .restrictions
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(",");
+        } else if patch.touches_access() || patch.touches_account() || !own {
+            // Anything but one's own personal preferences needs another administrator.
+            check_may_act_on(tx, actor, &member).await?;
         }
         if let Some(rr) = patch.round_robin {
             m.round_robin = rr;
@@ -1115,9 +1149,6 @@ impl Services {
                 users::set_password_hash(tx, &u.id, &hash, now()).await?;
             }
         }
-        if m.role_id != before.role_id || m.restrictions != before.restrictions {
-            check_keeps_administrator(tx, &actor.workspace_id, &m).await?;
-        }
         m.date_updated = now();
         memberships::update(tx, &m).await?;
         self.audit_membership(
@@ -1167,19 +1198,14 @@ impl Services {
     ) -> Result<MemberListing> {
         let mut tx = self.db().write().await?;
         let member = load_member(&mut tx, actor, membership_id).await?;
-        check_may_act_on(&mut tx, actor, &member).await?;
         let before = member.membership.clone();
-        let from = status_of(&before)?;
-        if !rules::may_transition(from, to)
-            || (to == MembershipStatus::Active && from != MembershipStatus::Deactivated)
-        {
-            return Err(ServiceError::Conflict(format!(
-                "{} is {}; they cannot be made {} from there.",
-                display_name(&member),
-                from.as_str(),
-                to.as_str()
-            )));
-        }
+        let states = member_states(&mut tx, &actor.workspace_id).await?;
+        rules::plan_member_change(
+            actor,
+            &states,
+            membership_id,
+            &[MemberChange::SetStatus(to)],
+        )?;
         let mut m = before.clone();
         m.status = to.as_str().to_string();
         m.status_changed_by = Some(actor.user_id.clone());
@@ -1203,7 +1229,6 @@ impl Services {
             MembershipStatus::Invited => "updated",
         };
         if to != MembershipStatus::Active {
-            check_keeps_administrator(&mut tx, &actor.workspace_id, &m).await?;
             revoke_access(&mut tx, &m).await?;
         }
         memberships::update(&mut tx, &m).await?;

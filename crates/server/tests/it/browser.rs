@@ -214,11 +214,13 @@ impl Chrome {
         false
     }
 
+    /// Signs in through the login page and waits until the app's home page is shown.
     pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
         self.goto(&format!("{base}/login")).await;
         self.type_into("#email", email).await;
         self.type_into("#password", password).await;
         self.click("#sign-in").await;
+        self.find("#signed-in-as").await;
     }
 
     /// Waits up to five seconds for the page URL to satisfy `ok`, then returns it.
@@ -333,6 +335,7 @@ async fn browser_invite_accept_appears_active_then_deactivate_ends_the_session()
 
     // The invitee accepts in the browser and lands in the app.
     chrome.click("#logout").await;
+    chrome.find("#sign-in").await;
     chrome.goto(&link).await;
     chrome.type_into("#first_name", "Ivy").await;
     chrome.type_into("#last_name", "Invitee").await;
@@ -342,6 +345,7 @@ async fn browser_invite_accept_appears_active_then_deactivate_ends_the_session()
     chrome.wait_url(|u| u == home).await;
     assert_eq!(chrome.text("#signed-in-as").await, "Ivy Invitee");
     chrome.click("#logout").await;
+    chrome.find("#sign-in").await;
 
     // Back as the admin: Ivy is active, and a colleague's presence shows within a second.
     chrome.sign_in(&app.url, &owner_email, "corral-demo").await;
