@@ -299,6 +299,28 @@ fn schemas() -> Value {
         "GroupName": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 } } },
         "UserRef": { "type": "object", "required": ["user_id"], "properties": { "user_id": { "type": "string" } } },
         "CustomFieldList": { "type": "object", "properties": { "data": { "type": "array", "items": { "type": "object" } }, "has_more": { "type": "boolean" } } },
+        "Lead": {
+            "type": "object", "required": ["id", "name", "status_id", "contacts"],
+            "properties": {
+                "id": { "type": "string" }, "name": { "type": "string" }, "display_name": { "type": "string" },
+                "description": { "type": "string" }, "url": { "type": ["string", "null"] },
+                "status_id": { "type": "string" }, "status_label": { "type": "string" },
+                "contacts": { "type": "array", "items": { "type": "object" } }, "addresses": { "type": "array" },
+                "created_by": { "type": ["string", "null"] }, "created_by_name": { "type": "string" },
+                "date_created": { "type": "string" }, "date_updated": { "type": "string" }
+            },
+            "additionalProperties": true
+        },
+        "LeadList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Lead" } }, "has_more": { "type": "boolean" }, "total_results": { "type": "integer" } } },
+        "LeadInput": {
+            "type": "object",
+            "properties": {
+                "name": { "type": "string" }, "description": { "type": "string" }, "url": { "type": ["string", "null"] },
+                "status_id": { "type": "string" }, "status": { "type": "string" }, "addresses": { "type": "array" },
+                "contacts": { "type": "array", "items": { "type": "object", "properties": { "name": { "type": "string" }, "title": { "type": "string" }, "emails": { "type": "array" }, "phones": { "type": "array" } } } }
+            },
+            "additionalProperties": true
+        },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

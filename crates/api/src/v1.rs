@@ -27,6 +27,7 @@ pub fn routes() -> Router<ApiState> {
         .route("/api/v1/user/{id}", get(get_user))
         .merge(crate::members::routes())
         .merge(crate::access::routes())
+        .merge(crate::leads::routes())
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

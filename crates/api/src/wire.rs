@@ -130,7 +130,7 @@ pub fn organization(w: &WorkspaceView, expand_users: bool) -> Value {
         "plan_type": "corral",
         "currency": ws.currency,
         "currency_symbol": currency_symbol(&ws.currency),
-        "lead_statuses": [],
+        "lead_statuses": w.lead_statuses.iter().map(|s| json!({"id": s.id, "label": s.label})).collect::<Vec<_>>(),
         "opportunity_statuses": [],
         "pipelines": [],
         "memberships": w.memberships.iter().map(|m| org_membership(m, expand_users)).collect::<Vec<_>>(),

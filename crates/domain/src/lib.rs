@@ -13,6 +13,7 @@ pub mod phone;
 pub mod policy;
 pub mod roles;
 pub mod team;
+pub mod visibility;
 
 pub use email::Email;
 pub use error::{DomainError, FieldError};

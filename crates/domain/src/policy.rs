@@ -22,6 +22,8 @@ pub struct Actor {
     pub is_org_owner: bool,
     /// The id of the request being served (`req_…`), recorded in the audit log.
     pub request_id: String,
+    /// Which leads the actor sees (SPEC S3).
+    pub lead_scope: crate::visibility::LeadScope,
 }
 
 impl Actor {
@@ -76,6 +78,7 @@ mod tests {
             permissions: role.permissions(),
             is_org_owner: false,
             request_id: String::new(),
+            lead_scope: crate::visibility::LeadScope::All,
         }
     }
 

@@ -125,6 +125,7 @@ mod tests {
             permissions: role.permissions(),
             is_org_owner: false,
             request_id: String::new(),
+            lead_scope: crate::visibility::LeadScope::All,
         }
     }
 
@@ -477,6 +478,7 @@ mod model_tests {
             permissions: m.effective(),
             is_org_owner: false,
             request_id: String::new(),
+            lead_scope: crate::visibility::LeadScope::All,
         }
     }
 

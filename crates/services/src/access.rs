@@ -76,6 +76,7 @@ pub(crate) async fn ensure_defaults(
     workspace_id: &str,
     created_by: Option<&str>,
 ) -> Result<()> {
+    crate::leads::ensure_lead_statuses(tx, workspace_id).await?;
     let existing = custom_fields::list(tx, workspace_id, "lead").await?;
     if existing.iter().any(|f| f.name == LEAD_OWNER) {
         return Ok(());

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 mod error;
+pub mod leads;
 pub mod members;
 pub mod outbox;
 pub mod presence;

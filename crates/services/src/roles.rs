@@ -1,7 +1,8 @@
 //! Resolving a role id (built-in slug or custom `role_…`) to its name and permissions.
 
 use corral_domain::membership::{Restriction, effective_permissions};
-use corral_domain::roles::BuiltinRole;
+use corral_domain::roles::{BuiltinRole, VisibilityBehavior};
+use corral_domain::visibility::{LeadScope, RoleVisibility, lead_scope, reports_of};
 use corral_domain::{Actor, PermissionSet};
 use corral_store::model::MembershipRow;
 use corral_store::queries::{memberships, orgs, roles};
@@ -78,6 +79,7 @@ pub async fn member_permissions(
 /// Builds the actor for an active membership.
 pub async fn actor_for(tx: &mut Tx, m: &MembershipRow) -> Result<Actor> {
     let (_, permissions) = member_permissions(tx, m).await?;
+    let lead_scope = scope_for(tx, m, &permissions).await?;
     let ws = orgs::get_workspace(tx, &m.workspace_id)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("membership {} has no workspace", m.id)))?;
@@ -95,7 +97,66 @@ pub async fn actor_for(tx: &mut Tx, m: &MembershipRow) -> Result<Actor> {
         permissions,
         is_org_owner: is_owner,
         request_id: String::new(),
+        lead_scope,
     })
+}
+
+/// The member's lead scope; members who see every lead cost no queries here.
+pub async fn scope_for(
+    tx: &mut Tx,
+    m: &MembershipRow,
+    effective: &PermissionSet,
+) -> Result<LeadScope> {
+    if effective.contains(corral_domain::Permission::ViewAllLeads) {
+        return Ok(LeadScope::All);
+    }
+    let role = match roles::get(tx, &m.workspace_id, &m.role_id).await? {
+        Some(r) => RoleVisibility {
+            field_ids: r
+                .visibility_user_lcf_ids
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            behavior: r
+                .visibility_user_lcf_behavior
+                .as_deref()
+                .map(VisibilityBehavior::parse)
+                .transpose()?,
+            include_reports: r.visibility_include_reports,
+        },
+        None => RoleVisibility::default(),
+    };
+    let user_fields: Vec<String> =
+        corral_store::queries::custom_fields::list(tx, &m.workspace_id, "lead")
+            .await?
+            .into_iter()
+            .filter(|f| f.field_type == "user")
+            .map(|f| f.id)
+            .collect();
+    let reports = if role.include_reports {
+        let managers: Vec<(String, String)> = memberships::list_members(tx, &m.workspace_id)
+            .await?
+            .into_iter()
+            .filter_map(|x| {
+                x.membership
+                    .manager_id
+                    .clone()
+                    .map(|mgr| (x.membership.user_id.clone(), mgr))
+            })
+            .collect();
+        reports_of(&m.user_id, &managers)
+    } else {
+        vec![]
+    };
+    Ok(lead_scope(
+        &m.user_id,
+        effective,
+        &role,
+        &user_fields,
+        &reports,
+    ))
 }
 
 /// The active membership with this id, or an error saying access has ended.

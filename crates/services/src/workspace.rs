@@ -25,6 +25,7 @@ pub struct WorkspaceView {
     pub memberships: Vec<MemberView>,
     pub inactive_memberships: Vec<MemberView>,
     pub pending_memberships: Vec<MemberView>,
+    pub lead_statuses: Vec<corral_store::model::LeadStatusRow>,
 }
 
 /// The signed-in user with every membership they hold.
@@ -64,6 +65,7 @@ async fn load_workspace_view(tx: &mut Tx, workspace_id: &str) -> Result<Workspac
         memberships: vec![],
         inactive_memberships: vec![],
         pending_memberships: vec![],
+        lead_statuses: corral_store::queries::leads::statuses(tx, workspace_id).await?,
     };
     for member in memberships::list_members(tx, workspace_id).await? {
         let (role, permissions) = member_permissions(tx, &member.membership).await?;

@@ -11,6 +11,7 @@
 mod db;
 pub mod model;
 pub mod queries;
+pub mod sql;
 pub mod testing;
 
 pub use db::{Db, Engine, StoreError, Tx};

@@ -206,3 +206,58 @@ pub struct CustomFieldRow {
     pub date_created: Ts,
     pub date_updated: Ts,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeadStatusRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub label: String,
+    pub sort_order: i64,
+    pub date_created: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeadRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub description: String,
+    pub url: Option<String>,
+    pub status_id: String,
+    /// JSON array text.
+    pub addresses: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: String,
+    pub updated_by_name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub lead_id: String,
+    pub name: String,
+    pub title: String,
+    /// JSON array texts.
+    pub emails: String,
+    pub phones: String,
+    pub urls: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: String,
+    pub updated_by_name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+/// One custom field value of a lead.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FieldValueRow {
+    pub lead_id: String,
+    pub field_id: String,
+    pub value: String,
+    pub position: i64,
+}

@@ -9,6 +9,7 @@ mod browser;
 mod close_client;
 mod demo;
 mod helpers;
+mod leads;
 mod roles_groups;
 mod sign_in;
 mod smtp_sink;

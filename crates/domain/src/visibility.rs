@@ -1,0 +1,181 @@
+//! Lead visibility (SPEC S3): which leads a member sees, as a description the store compiles
+//! into SQL, plus the same rule evaluated on one lead (for explanations and tests).
+
+use crate::permissions::{Permission, PermissionSet};
+use crate::roles::VisibilityBehavior;
+
+/// The leads a member may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadScope {
+    /// Every lead of the workspace.
+    All,
+    /// Leads where one of `field_ids` holds one of `user_ids`; also leads where none of
+    /// `field_ids` is set, when `include_unassigned`.
+    Limited {
+        field_ids: Vec<String>,
+        user_ids: Vec<String>,
+        include_unassigned: bool,
+    },
+}
+
+/// A role's visibility settings.
+#[derive(Debug, Clone, Default)]
+pub struct RoleVisibility {
+    pub field_ids: Vec<String>,
+    pub behavior: Option<VisibilityBehavior>,
+    pub include_reports: bool,
+}
+
+/// Computes a member's scope. `effective` is role minus restrictions; `all_user_fields` are
+/// the workspace's user-type lead fields (used when a restriction, not the role, took away
+/// `view_all_leads`); `reports` are the users reporting to the member, directly or not.
+pub fn lead_scope(
+    user_id: &str,
+    effective: &PermissionSet,
+    role: &RoleVisibility,
+    all_user_fields: &[String],
+    reports: &[String],
+) -> LeadScope {
+    if effective.contains(Permission::ViewAllLeads) {
+        return LeadScope::All;
+    }
+    let (field_ids, include_unassigned) = if role.field_ids.is_empty() {
+        (all_user_fields.to_vec(), false)
+    } else {
+        (
+            role.field_ids.clone(),
+            role.behavior == Some(VisibilityBehavior::AllowUnassigned),
+        )
+    };
+    let mut user_ids = vec![user_id.to_string()];
+    if role.include_reports {
+        user_ids.extend(reports.iter().cloned());
+    }
+    user_ids.sort();
+    user_ids.dedup();
+    LeadScope::Limited {
+        field_ids,
+        user_ids,
+        include_unassigned,
+    }
+}
+
+impl LeadScope {
+    /// Whether a lead whose user-field values are `values` (field id, user id) is visible.
+    pub fn sees(&self, values: &[(String, String)]) -> bool {
+        match self {
+            LeadScope::All => true,
+            LeadScope::Limited {
+                field_ids,
+                user_ids,
+                include_unassigned,
+            } => {
+                let relevant: Vec<&(String, String)> = values
+                    .iter()
+                    .filter(|(f, _)| field_ids.contains(f))
+                    .collect();
+                relevant.iter().any(|(_, u)| user_ids.contains(u))
+                    || (*include_unassigned && relevant.is_empty())
+            }
+        }
+    }
+}
+
+/// Everyone who reports to `user_id`, directly or through others (`manager_of` maps a user to
+/// their manager). Cycles are tolerated.
+pub fn reports_of(user_id: &str, manager_of: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut frontier = vec![user_id.to_string()];
+    while let Some(m) = frontier.pop() {
+        for (u, mgr) in manager_of {
+            if *mgr == m && u != user_id && !out.contains(u) {
+                out.push(u.clone());
+                frontier.push(u.clone());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roles::BuiltinRole;
+
+    fn v(f: &str, u: &str) -> (String, String) {
+        (f.into(), u.into())
+    }
+
+    #[test]
+    fn scopes() {
+        let all = lead_scope(
+            "u1",
+            &BuiltinRole::User.permissions(),
+            &RoleVisibility::default(),
+            &[],
+            &[],
+        );
+        assert_eq!(all, LeadScope::All);
+        let role = RoleVisibility {
+            field_ids: vec!["cf_owner".into()],
+            behavior: Some(VisibilityBehavior::RequireAssignment),
+            include_reports: false,
+        };
+        let s = lead_scope(
+            "u1",
+            &PermissionSet::of(&[Permission::Calling]),
+            &role,
+            &[],
+            &["u2".into()],
+        );
+        assert!(s.sees(&[v("cf_owner", "u1")]));
+        assert!(!s.sees(&[v("cf_owner", "u2")]));
+        assert!(!s.sees(&[]));
+        assert!(!s.sees(&[v("cf_other", "u1")]));
+        let role = RoleVisibility {
+            include_reports: true,
+            behavior: Some(VisibilityBehavior::AllowUnassigned),
+            ..role
+        };
+        let s = lead_scope(
+            "u1",
+            &PermissionSet::of(&[Permission::Calling]),
+            &role,
+            &[],
+            &["u2".into()],
+        );
+        assert!(s.sees(&[v("cf_owner", "u2")]));
+        assert!(s.sees(&[]));
+        assert!(s.sees(&[v("cf_other", "u9")]));
+        assert!(!s.sees(&[v("cf_owner", "u9")]));
+    }
+
+    #[test]
+    fn restriction_limits_to_assigned_leads() {
+        let eff = crate::membership::effective_permissions(
+            &BuiltinRole::User.permissions(),
+            &[crate::membership::Restriction::OnlyAssignedContacts],
+        );
+        let s = lead_scope(
+            "u1",
+            &eff,
+            &RoleVisibility::default(),
+            &["cf_owner".into(), "cf_sdr".into()],
+            &[],
+        );
+        assert!(s.sees(&[v("cf_sdr", "u1")]));
+        assert!(!s.sees(&[]));
+    }
+
+    #[test]
+    fn reports_chain() {
+        let m = vec![
+            ("b".to_string(), "a".to_string()),
+            ("c".to_string(), "b".to_string()),
+            ("a".to_string(), "c".to_string()),
+            ("d".to_string(), "x".to_string()),
+        ];
+        assert_eq!(reports_of("a", &m), vec!["b".to_string(), "c".to_string()]);
+    }
+}

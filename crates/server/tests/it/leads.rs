@@ -1,0 +1,239 @@
+//! Leads through the API, with lead visibility enforced on every read path built so far
+//! (get, list, update, delete), on both engines.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_close_error, engines, spawn_demo};
+
+fn key(m: &Value) -> String {
+    m["api_key"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn leads_crud_in_close_shape() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let owner = key(&app.demo()["members"][0]);
+        let ws = app.demo()["workspace_id"].as_str().unwrap().to_string();
+        let (_, org) = app.get(&owner, &format!("organization/{ws}/")).await;
+        let statuses = org["lead_statuses"].as_array().unwrap().clone();
+        assert_eq!(statuses.len(), 4);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let uid = app.demo_member("user")["user_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let (s, lead) = app
+            .post(&owner, "lead/", &json!({
+                "name": "Acme Corp", "status": "Qualified", "url": "https://acme.example",
+                "contacts": [{"name": "Wile E.", "title": "CEO", "emails": [{"email": "wile@acme.example", "type": "office"}], "phones": [{"phone": "+14155550000"}]}],
+                format!("custom.{cf}"): uid,
+            }))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{lead}");
+        let id = lead["id"].as_str().unwrap().to_string();
+        assert!(id.starts_with("lead_"));
+        assert_eq!(lead["status_label"], "Qualified");
+        assert_eq!(
+            lead["contacts"][0]["emails"][0]["email"],
+            "wile@acme.example"
+        );
+        assert!(
+            lead["contacts"][0]["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("cont_")
+        );
+        assert_eq!(lead[format!("custom.{cf}")], uid.as_str());
+        assert_eq!(lead["created_by_name"], "Avery Adams");
+
+        for (body, field) in [
+            (
+                json!({"name": "X", "status_id": "stat_nope"}),
+                "status_id".to_string(),
+            ),
+            (
+                json!({"name": "X", format!("custom.{cf}"): "user_stranger"}),
+                format!("custom.{cf}"),
+            ),
+            (
+                json!({"name": "X", "custom.cf_nope": "x"}),
+                "custom.cf_nope".to_string(),
+            ),
+            (json!({"name": "X", "colour": "red"}), "colour".to_string()),
+            (json!({"name": 5}), "name".to_string()),
+        ] {
+            let (s, err) = app.post(&owner, "lead/", &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+            assert_close_error(&err);
+            assert!(err["field-errors"][&field].is_string(), "{field}: {err}");
+        }
+
+        let (s, upd) = app
+            .put(
+                &owner,
+                &format!("lead/{id}/"),
+                &json!({"description": "Roadrunner supplies", format!("custom.{cf}"): null}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{upd}");
+        assert_eq!(upd["description"], "Roadrunner supplies");
+        assert!(upd.get(format!("custom.{cf}")).is_none());
+        assert_eq!(upd["name"], "Acme Corp");
+
+        // Deleting needs delete_leads.
+        let (s, _) = app
+            .delete(
+                &key(&app.demo_member("restricteduser")),
+                &format!("lead/{id}/"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app.delete(&owner, &format!("lead/{id}/")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            app.get(&owner, &format!("lead/{id}/")).await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn limited_members_see_exactly_their_leads() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let members: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (a, b, c) = (&members[0], &members[1], &members[2]);
+        let lead_x = app.demo_member("restricteduser");
+
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        let (_, tl) = app
+            .post(&owner, "role/", &json!({"name": "Team Lead", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "allow_unassigned", "visibility_include_reports": true}))
+            .await;
+        for m in [a, b] {
+            let (s, v) = app
+                .put(
+                    &owner,
+                    &format!("membership/{}/", m["membership_id"].as_str().unwrap()),
+                    &json!({"role_id": closer["id"]}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        app.put(
+            &owner,
+            &format!("membership/{}/", lead_x["membership_id"].as_str().unwrap()),
+            &json!({"role_id": tl["id"]}),
+        )
+        .await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", c["membership_id"].as_str().unwrap()),
+            &json!({"manager_id": lead_x["user_id"]}),
+        )
+        .await;
+
+        let mut ids = std::collections::HashMap::new();
+        for (name, assignee) in [
+            ("A's lead", Some(a)),
+            ("B's lead", Some(b)),
+            ("Nobody's lead", None),
+            ("C's lead", Some(c)),
+        ] {
+            let mut body = json!({"name": name});
+            if let Some(m) = assignee {
+                body[format!("custom.{cf}")] = m["user_id"].clone();
+            }
+            let (s, l) = app.post(&owner, "lead/", &body).await;
+            assert_eq!(s, StatusCode::OK, "{l}");
+            ids.insert(name, l["id"].as_str().unwrap().to_string());
+        }
+
+        let visible = |k: String| {
+            let app = &app;
+            async move {
+                let (s, v) = app.get(&k, "lead/?_limit=200").await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                let mut names: Vec<String> = v["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["name"].as_str().unwrap().to_string())
+                    .collect();
+                names.sort();
+                assert_eq!(v["total_results"].as_u64().unwrap() as usize, names.len());
+                names
+            }
+        };
+        assert_eq!(visible(key(a)).await, vec!["A's lead"]);
+        assert_eq!(visible(key(b)).await, vec!["B's lead"]);
+        assert_eq!(
+            visible(key(&lead_x)).await,
+            vec!["C's lead", "Nobody's lead"],
+            "unassigned plus reports' leads"
+        );
+        assert_eq!(visible(owner.clone()).await.len(), 4);
+
+        // Hidden leads do not exist for them: 404 on get, update and delete, never 403.
+        let hidden = &ids["B's lead"];
+        assert_eq!(
+            app.get(&key(a), &format!("lead/{hidden}/")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.put(
+                &key(a),
+                &format!("lead/{hidden}/"),
+                &json!({"name": "mine now"})
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.delete(&key(a), &format!("lead/{hidden}/")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&key(a), &format!("lead/{}/", ids["A's lead"]))
+                .await
+                .0,
+            StatusCode::OK
+        );
+
+        // Reassigning moves visibility with it, on the next request.
+        app.put(
+            &owner,
+            &format!("lead/{hidden}/"),
+            &json!({format!("custom.{cf}"): a["user_id"]}),
+        )
+        .await;
+        assert_eq!(visible(key(a)).await, vec!["A's lead", "B's lead"]);
+        assert!(visible(key(b)).await.is_empty());
+
+        // A limited member's own new lead is assigned to them, so they keep seeing it.
+        let (s, mine) = app
+            .post(&key(b), "lead/", &json!({"name": "B's new lead"}))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(mine[format!("custom.{cf}")], b["user_id"]);
+        assert_eq!(visible(key(b)).await, vec!["B's new lead"]);
+
+        // Widening the role takes effect on the next request.
+        app.put(&owner, &format!("role/{}/", closer["id"].as_str().unwrap()), &json!({"permissions": ["calling", "view_all_leads"], "visibility_user_lcf_ids": null, "visibility_user_lcf_behavior": null})).await;
+        assert_eq!(visible(key(b)).await.len(), 5);
+    }
+}

@@ -1,0 +1,446 @@
+//! Leads and their contacts (SPEC S4), always seen through the actor's lead scope (S3):
+//! a lead the actor may not see does not exist for them.
+
+use corral_domain::ids::random_base62;
+use corral_domain::visibility::LeadScope;
+use corral_domain::{Actor, Email, Permission};
+use corral_store::model::{ContactRow, CustomFieldRow, FieldValueRow, LeadRow, LeadStatusRow};
+use corral_store::queries::leads::{self, LeadFilter};
+use corral_store::queries::{custom_fields, users};
+use corral_store::{Tx, now};
+use serde_json::{Value, json};
+
+use crate::{Result, ServiceError, Services};
+
+/// The statuses every new workspace starts with, in order.
+pub const DEFAULT_LEAD_STATUSES: [&str; 4] = ["Potential", "Bad Fit", "Qualified", "Customer"];
+
+/// A contact given with a new lead.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub name: String,
+    pub title: String,
+    pub emails: Vec<(String, String)>,
+    pub phones: Vec<(String, String)>,
+}
+
+/// A lead create or partial update.
+#[derive(Debug, Clone, Default)]
+pub struct LeadInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<Option<String>>,
+    pub status_id: Option<String>,
+    pub status_label: Option<String>,
+    pub addresses: Option<Value>,
+    pub contacts: Vec<ContactInput>,
+    /// `custom.cf_…` values; Null clears.
+    pub custom: Vec<(String, Value)>,
+}
+
+/// A lead with everything its page and the API show.
+#[derive(Debug, Clone)]
+pub struct LeadView {
+    pub lead: LeadRow,
+    pub status_label: String,
+    pub contacts: Vec<ContactRow>,
+    pub custom: Vec<(CustomFieldRow, Vec<String>)>,
+}
+
+pub(crate) async fn ensure_lead_statuses(tx: &mut Tx, workspace_id: &str) -> Result<()> {
+    if !leads::statuses(tx, workspace_id).await?.is_empty() {
+        return Ok(());
+    }
+    for (i, label) in DEFAULT_LEAD_STATUSES.iter().enumerate() {
+        leads::insert_status(
+            tx,
+            &LeadStatusRow {
+                id: format!("stat_{}", random_base62(43)),
+                workspace_id: workspace_id.into(),
+                label: (*label).into(),
+                sort_order: i as i64,
+                date_created: now(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn actor_name(tx: &mut Tx, actor: &Actor) -> Result<String> {
+    Ok(users::get(tx, &actor.user_id)
+        .await?
+        .map(|u| {
+            format!("{} {}", u.first_name, u.last_name)
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default())
+}
+
+/// Checks and normalises one custom field value against its field.
+async fn field_values(
+    tx: &mut Tx,
+    workspace_id: &str,
+    field: &CustomFieldRow,
+    value: &Value,
+) -> Result<Vec<String>> {
+    let key = format!("custom.{}", field.id);
+    let items: Vec<&Value> = match value {
+        Value::Null => return Ok(vec![]),
+        Value::Array(a) if field.accepts_multiple_values => a.iter().collect(),
+        Value::Array(_) => {
+            return Err(ServiceError::field(
+                &key,
+                format!("'{}' holds one value, not a list.", field.name),
+            ));
+        }
+        v => vec![v],
+    };
+    let mut out = Vec::new();
+    for v in items {
+        let s = match (field.field_type.as_str(), v) {
+            ("number", Value::Number(n)) => n.to_string(),
+            ("number", Value::String(s)) if s.trim().parse::<f64>().is_ok() => s.trim().to_string(),
+            ("date", Value::String(s))
+                if chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok() =>
+            {
+                s.trim().to_string()
+            }
+            ("text", Value::String(s)) => s.clone(),
+            ("choices", Value::String(s)) if field.choices.split('\n').any(|c| c == s) => s.clone(),
+            ("user", Value::String(s)) => {
+                let m = corral_store::queries::memberships::find(tx, workspace_id, s).await?;
+                if m.is_none_or(|m| m.status != "active") {
+                    return Err(ServiceError::field(
+                        &key,
+                        format!("'{s}' is not an active member of this workspace."),
+                    ));
+                }
+                s.clone()
+            }
+            (t, other) => {
+                return Err(ServiceError::field(
+                    &key,
+                    format!("{other} is not a valid {t} value for '{}'.", field.name),
+                ));
+            }
+        };
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn labelled(items: &[(String, String)], key: &str) -> Value {
+    Value::Array(
+        items
+            .iter()
+            .map(|(v, t)| json!({key: v, "type": if t.is_empty() { "office" } else { t.as_str() }}))
+            .collect(),
+    )
+}
+
+async fn load_views(tx: &mut Tx, workspace_id: &str, rows: Vec<LeadRow>) -> Result<Vec<LeadView>> {
+    let ids: Vec<String> = rows.iter().map(|l| l.id.clone()).collect();
+    let statuses = leads::statuses(tx, workspace_id).await?;
+    let contacts = leads::contacts_of(tx, &ids).await?;
+    let values: Vec<FieldValueRow> = leads::field_values(tx, &ids).await?;
+    let fields = custom_fields::list(tx, workspace_id, "lead").await?;
+    Ok(rows
+        .into_iter()
+        .map(|lead| {
+            let status_label = statuses
+                .iter()
+                .find(|s| s.id == lead.status_id)
+                .map(|s| s.label.clone())
+                .unwrap_or_default();
+            let custom = fields
+                .iter()
+                .filter_map(|f| {
+                    let vals: Vec<String> = values
+                        .iter()
+                        .filter(|v| v.lead_id == lead.id && v.field_id == f.id)
+                        .map(|v| v.value.clone())
+                        .collect();
+                    (!vals.is_empty()).then(|| (f.clone(), vals))
+                })
+                .collect();
+            let contacts = contacts
+                .iter()
+                .filter(|c| c.lead_id == lead.id)
+                .cloned()
+                .collect();
+            LeadView {
+                lead,
+                status_label,
+                contacts,
+                custom,
+            }
+        })
+        .collect())
+}
+
+impl Services {
+    /// Lead statuses of the actor's workspace, in order.
+    pub async fn lead_statuses(&self, actor: &Actor) -> Result<Vec<LeadStatusRow>> {
+        let mut tx = self.db().read().await?;
+        Ok(leads::statuses(&mut tx, &actor.workspace_id).await?)
+    }
+
+    async fn apply_custom(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        lead_id: &str,
+        custom: &[(String, Value)],
+    ) -> Result<()> {
+        for (field_id, value) in custom {
+            let field = custom_fields::get(tx, &actor.workspace_id, field_id)
+                .await?
+                .filter(|f| f.object_type == "lead")
+                .ok_or_else(|| {
+                    ServiceError::field(
+                        &format!("custom.{field_id}"),
+                        format!("There is no lead custom field '{field_id}'."),
+                    )
+                })?;
+            if !field.editable_with_roles.is_empty()
+                && !field
+                    .editable_with_roles
+                    .split(',')
+                    .any(|r| r == actor.role_id)
+            {
+                return Err(ServiceError::Forbidden(format!(
+                    "Your role cannot edit the field '{}'.",
+                    field.name
+                )));
+            }
+            let vals = field_values(tx, &actor.workspace_id, &field, value).await?;
+            leads::set_field_values(tx, lead_id, &field.id, &vals).await?;
+        }
+        Ok(())
+    }
+
+    async fn status_for(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<Option<String>> {
+        let statuses = leads::statuses(tx, &actor.workspace_id).await?;
+        if let Some(id) = id {
+            return statuses
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| Some(s.id.clone()))
+                .ok_or_else(|| {
+                    ServiceError::field("status_id", format!("There is no lead status '{id}'."))
+                });
+        }
+        if let Some(label) = label {
+            return statuses
+                .iter()
+                .find(|s| s.label.eq_ignore_ascii_case(label))
+                .map(|s| Some(s.id.clone()))
+                .ok_or_else(|| {
+                    ServiceError::field("status", format!("There is no lead status '{label}'."))
+                });
+        }
+        Ok(None)
+    }
+
+    /// Creates a lead with its contacts and custom values. A member who sees only assigned
+    /// leads is assigned the leads they create, so they never lose sight of their own work.
+    pub async fn create_lead(&self, actor: &Actor, input: LeadInput) -> Result<LeadView> {
+        let name = input.name.clone().unwrap_or_default().trim().to_string();
+        if name.chars().count() > 500 {
+            return Err(ServiceError::field(
+                "name",
+                "A lead name has at most 500 characters.",
+            ));
+        }
+        let mut tx = self.db().write().await?;
+        let status_id = match self
+            .status_for(
+                &mut tx,
+                actor,
+                input.status_id.as_deref(),
+                input.status_label.as_deref(),
+            )
+            .await?
+        {
+            Some(s) => s,
+            None => leads::statuses(&mut tx, &actor.workspace_id)
+                .await?
+                .first()
+                .map(|s| s.id.clone())
+                .ok_or_else(|| ServiceError::Internal("workspace has no lead statuses".into()))?,
+        };
+        let who = actor_name(&mut tx, actor).await?;
+        let t = now();
+        let contacts = input.contacts.clone();
+        let display_name = if name.is_empty() {
+            contacts.first().map(|c| c.name.clone()).unwrap_or_default()
+        } else {
+            name
+        };
+        let lead = LeadRow {
+            id: format!("lead_{}", random_base62(43)),
+            workspace_id: actor.workspace_id.clone(),
+            name: display_name,
+            description: input.description.clone().unwrap_or_default(),
+            url: input.url.clone().flatten(),
+            status_id,
+            addresses: input
+                .addresses
+                .clone()
+                .unwrap_or_else(|| json!([]))
+                .to_string(),
+            created_by: Some(actor.user_id.clone()),
+            updated_by: Some(actor.user_id.clone()),
+            created_by_name: who.clone(),
+            updated_by_name: who.clone(),
+            date_created: t,
+            date_updated: t,
+        };
+        leads::insert(&mut tx, &lead).await?;
+        let mut custom = input.custom.clone();
+        if let LeadScope::Limited { field_ids, .. } = &actor.lead_scope
+            && let Some(first) = field_ids.first()
+            && !custom
+                .iter()
+                .any(|(f, v)| field_ids.contains(f) && !v.is_null())
+        {
+            custom.push((first.clone(), Value::String(actor.user_id.clone())));
+        }
+        self.apply_custom(&mut tx, actor, &lead.id, &custom).await?;
+        for c in &contacts {
+            for (e, _) in &c.emails {
+                Email::parse(e).map_err(|_| {
+                    ServiceError::field("contacts", format!("'{e}' is not a valid email address."))
+                })?;
+            }
+            leads::insert_contact(
+                &mut tx,
+                &ContactRow {
+                    id: format!("cont_{}", random_base62(43)),
+                    workspace_id: actor.workspace_id.clone(),
+                    lead_id: lead.id.clone(),
+                    name: c.name.clone(),
+                    title: c.title.clone(),
+                    emails: labelled(&c.emails, "email").to_string(),
+                    phones: labelled(&c.phones, "phone").to_string(),
+                    urls: "[]".into(),
+                    created_by: Some(actor.user_id.clone()),
+                    updated_by: Some(actor.user_id.clone()),
+                    created_by_name: who.clone(),
+                    updated_by_name: who.clone(),
+                    date_created: t,
+                    date_updated: t,
+                },
+            )
+            .await?;
+        }
+        let view = load_views(&mut tx, &actor.workspace_id, vec![lead])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// One lead the actor may see; others are "not found", never "forbidden".
+    pub async fn get_lead(&self, actor: &Actor, id: &str) -> Result<LeadView> {
+        let mut tx = self.db().read().await?;
+        let lead = leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Lead"))?;
+        load_views(&mut tx, &actor.workspace_id, vec![lead])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::not_found("Lead"))
+    }
+
+    /// A page of the leads the actor may see, with the visible total.
+    pub async fn list_leads(
+        &self,
+        actor: &Actor,
+        filter: LeadFilter,
+        skip: i64,
+        limit: i64,
+    ) -> Result<(Vec<LeadView>, i64)> {
+        let mut tx = self.db().read().await?;
+        let (rows, total) = leads::list(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            &filter,
+            skip,
+            limit,
+        )
+        .await?;
+        Ok((load_views(&mut tx, &actor.workspace_id, rows).await?, total))
+    }
+
+    /// Partly updates a visible lead.
+    pub async fn update_lead(&self, actor: &Actor, id: &str, input: LeadInput) -> Result<LeadView> {
+        let mut tx = self.db().write().await?;
+        let mut lead = leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Lead"))?;
+        if let Some(n) = &input.name {
+            let n = n.trim();
+            if n.chars().count() > 500 {
+                return Err(ServiceError::field(
+                    "name",
+                    "A lead name has at most 500 characters.",
+                ));
+            }
+            lead.name = n.to_string();
+        }
+        if let Some(d) = &input.description {
+            lead.description = d.clone();
+        }
+        if let Some(u) = &input.url {
+            lead.url = u.clone();
+        }
+        if let Some(a) = &input.addresses {
+            lead.addresses = a.to_string();
+        }
+        if let Some(s) = self
+            .status_for(
+                &mut tx,
+                actor,
+                input.status_id.as_deref(),
+                input.status_label.as_deref(),
+            )
+            .await?
+        {
+            lead.status_id = s;
+        }
+        lead.updated_by = Some(actor.user_id.clone());
+        lead.updated_by_name = actor_name(&mut tx, actor).await?;
+        lead.date_updated = now();
+        leads::update(&mut tx, &lead).await?;
+        self.apply_custom(&mut tx, actor, id, &input.custom).await?;
+        let view = load_views(&mut tx, &actor.workspace_id, vec![lead])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Deletes a visible lead (needs `delete_leads`).
+    pub async fn delete_lead(&self, actor: &Actor, id: &str) -> Result<()> {
+        let mut tx = self.db().write().await?;
+        leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Lead"))?;
+        actor.require(Permission::DeleteLeads)?;
+        leads::delete(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

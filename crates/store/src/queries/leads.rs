@@ -1,0 +1,251 @@
+//! Leads, lead statuses, lead custom field values and contacts. List queries take the
+//! actor's lead scope and compile it into the SQL itself: hidden rows are never fetched.
+
+use corral_domain::visibility::LeadScope;
+
+use crate::model::{ContactRow, FieldValueRow, LeadRow, LeadStatusRow};
+use crate::queries::db_err;
+use crate::sql::{Arg, Sql};
+use crate::{Result, Tx, fetch_all_built, on, on_guarded};
+
+macro_rules! lead_cols {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "workspace_id, ",
+            $p,
+            "name, ",
+            $p,
+            "description, ",
+            $p,
+            "url, ",
+            $p,
+            "status_id, ",
+            $p,
+            "addresses, ",
+            $p,
+            "created_by, ",
+            $p,
+            "updated_by, ",
+            $p,
+            "created_by_name, ",
+            $p,
+            "updated_by_name, ",
+            $p,
+            "date_created, ",
+            $p,
+            "date_updated"
+        )
+    };
+}
+
+macro_rules! contact_cols {
+    () => {
+        "id, workspace_id, lead_id, name, title, emails, phones, urls, created_by, updated_by, created_by_name, updated_by_name, date_created, date_updated"
+    };
+}
+
+pub async fn insert_status(tx: &mut Tx, s: &LeadStatusRow) -> Result<()> {
+    on_guarded!(tx, c => sqlx::query("INSERT INTO lead_statuses (id, workspace_id, label, sort_order, date_created) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&s.id).bind(&s.workspace_id).bind(&s.label).bind(s.sort_order).bind(s.date_created)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn statuses(tx: &mut Tx, workspace_id: &str) -> Result<Vec<LeadStatusRow>> {
+    on!(tx, c => sqlx::query_as::<_, LeadStatusRow>("SELECT id, workspace_id, label, sort_order, date_created FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order, id")
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}
+
+pub async fn insert(tx: &mut Tx, l: &LeadRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO leads (", lead_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+        .bind(&l.id).bind(&l.workspace_id).bind(&l.name).bind(&l.description).bind(&l.url).bind(&l.status_id).bind(&l.addresses)
+        .bind(&l.created_by).bind(&l.updated_by).bind(&l.created_by_name).bind(&l.updated_by_name).bind(l.date_created).bind(l.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn update(tx: &mut Tx, l: &LeadRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE leads SET name = $2, description = $3, url = $4, status_id = $5, addresses = $6, updated_by = $7, updated_by_name = $8, date_updated = $9 WHERE id = $1")
+        .bind(&l.id).bind(&l.name).bind(&l.description).bind(&l.url).bind(&l.status_id).bind(&l.addresses)
+        .bind(&l.updated_by).bind(&l.updated_by_name).bind(l.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM lead_field_values WHERE lead_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    on!(tx, c => sqlx::query("DELETE FROM contacts WHERE lead_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    on!(tx, c => sqlx::query("DELETE FROM leads WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Appends the scope's condition on lead alias `l` (nothing for `All`).
+pub fn push_scope(sql: &mut Sql, scope: &LeadScope) {
+    let LeadScope::Limited {
+        field_ids,
+        user_ids,
+        include_unassigned,
+    } = scope
+    else {
+        return;
+    };
+    if field_ids.is_empty() {
+        sql.push(" AND 1 = 0");
+        return;
+    }
+    sql.push(
+        " AND (EXISTS (SELECT 1 FROM lead_field_values v WHERE v.lead_id = l.id AND v.field_id IN ",
+    )
+    .list(field_ids)
+    .push(" AND v.value IN ")
+    .list(user_ids)
+    .push(")");
+    if *include_unassigned {
+        sql.push(" OR NOT EXISTS (SELECT 1 FROM lead_field_values v WHERE v.lead_id = l.id AND v.field_id IN ").list(field_ids).push(")");
+    }
+    sql.push(")");
+}
+
+/// Filters on lists of leads beside visibility.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    /// Case-insensitive substring of the lead name.
+    pub name_contains: Option<String>,
+    pub status_id: Option<String>,
+    /// (field id, value): leads where the field holds the value.
+    pub field_equals: Vec<(String, String)>,
+    pub updated_since: Option<crate::model::Ts>,
+}
+
+fn push_filter(sql: &mut Sql, f: &LeadFilter) {
+    if let Some(t) = &f.name_contains {
+        let escaped = t
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        sql.push(" AND LOWER(l.name) LIKE ")
+            .arg(Arg::Text(format!("%{escaped}%")))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(s) = &f.status_id {
+        sql.push(" AND l.status_id = ").text_arg(s);
+    }
+    for (field, value) in &f.field_equals {
+        sql.push(" AND EXISTS (SELECT 1 FROM lead_field_values fv WHERE fv.lead_id = l.id AND fv.field_id = ").text_arg(field).push(" AND fv.value = ").text_arg(value).push(")");
+    }
+    if let Some(t) = f.updated_since {
+        sql.push(" AND l.date_updated >= ").arg(Arg::Time(t));
+    }
+}
+
+/// One lead if it exists in the workspace and the scope sees it.
+pub async fn get(
+    tx: &mut Tx,
+    workspace_id: &str,
+    id: &str,
+    scope: &LeadScope,
+) -> Result<Option<LeadRow>> {
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        lead_cols!("l."),
+        " FROM leads l WHERE l.workspace_id = "
+    ));
+    sql.text_arg(workspace_id).push(" AND l.id = ").text_arg(id);
+    push_scope(&mut sql, scope);
+    Ok(fetch_all_built!(tx, sql, LeadRow)
+        .map_err(db_err)?
+        .into_iter()
+        .next())
+}
+
+/// A page of visible leads (newest update first) and the visible total.
+pub async fn list(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &LeadScope,
+    filter: &LeadFilter,
+    skip: i64,
+    limit: i64,
+) -> Result<(Vec<LeadRow>, i64)> {
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        lead_cols!("l."),
+        " FROM leads l WHERE l.workspace_id = "
+    ));
+    sql.text_arg(workspace_id);
+    push_scope(&mut sql, scope);
+    push_filter(&mut sql, filter);
+    sql.push(" ORDER BY l.date_updated DESC, l.id DESC LIMIT ")
+        .arg(Arg::Int(limit))
+        .push(" OFFSET ")
+        .arg(Arg::Int(skip));
+    let rows = fetch_all_built!(tx, sql, LeadRow).map_err(db_err)?;
+
+    let mut count = Sql::new("SELECT COUNT(*) AS n FROM leads l WHERE l.workspace_id = ");
+    count.text_arg(workspace_id);
+    push_scope(&mut count, scope);
+    push_filter(&mut count, filter);
+    let n: Vec<Count> = fetch_all_built!(tx, count, Count).map_err(db_err)?;
+    Ok((rows, n.first().map(|c| c.n).unwrap_or(0)))
+}
+
+#[derive(sqlx::FromRow)]
+struct Count {
+    n: i64,
+}
+
+/// Replaces a lead's values for one field.
+pub async fn set_field_values(
+    tx: &mut Tx,
+    lead_id: &str,
+    field_id: &str,
+    values: &[String],
+) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM lead_field_values WHERE lead_id = $1 AND field_id = $2")
+        .bind(lead_id).bind(field_id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
+    for (i, v) in values.iter().enumerate() {
+        on!(tx, c => sqlx::query("INSERT INTO lead_field_values (lead_id, field_id, value, position) VALUES ($1, $2, $3, $4) ON CONFLICT (lead_id, field_id, value) DO NOTHING")
+            .bind(lead_id).bind(field_id).bind(v).bind(i as i64).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Custom field values of the given leads.
+pub async fn field_values(tx: &mut Tx, lead_ids: &[String]) -> Result<Vec<FieldValueRow>> {
+    if lead_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(
+        "SELECT lead_id, field_id, value, position FROM lead_field_values WHERE lead_id IN ",
+    );
+    sql.list(lead_ids)
+        .push(" ORDER BY lead_id, field_id, position");
+    fetch_all_built!(tx, sql, FieldValueRow).map_err(db_err)
+}
+
+pub async fn insert_contact(tx: &mut Tx, c0: &ContactRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO contacts (", contact_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
+        .bind(&c0.id).bind(&c0.workspace_id).bind(&c0.lead_id).bind(&c0.name).bind(&c0.title).bind(&c0.emails).bind(&c0.phones).bind(&c0.urls)
+        .bind(&c0.created_by).bind(&c0.updated_by).bind(&c0.created_by_name).bind(&c0.updated_by_name).bind(c0.date_created).bind(c0.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Contacts of the given leads, oldest first.
+pub async fn contacts_of(tx: &mut Tx, lead_ids: &[String]) -> Result<Vec<ContactRow>> {
+    if lead_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        contact_cols!(),
+        " FROM contacts WHERE lead_id IN "
+    ));
+    sql.list(lead_ids).push(" ORDER BY date_created, id");
+    fetch_all_built!(tx, sql, ContactRow).map_err(db_err)
+}
