@@ -316,15 +316,28 @@ impl Services {
         }
         self.apply_custom(&mut tx, actor, &lead.id, &custom).await?;
         for c in &contacts {
+            let mut emails = Vec::new();
             for (e, _) in &c.emails {
-                Email::parse(e).map_err(|_| {
+                let parsed = Email::parse(e).map_err(|_| {
                     ServiceError::field("contacts", format!("'{e}' is not a valid email address."))
                 })?;
+                emails.push(parsed.normalized());
             }
+            let mut phones = Vec::new();
+            for (p, _) in &c.phones {
+                let parsed = corral_domain::Phone::parse(p).map_err(|_| {
+                    ServiceError::field(
+                        "contacts",
+                        format!("'{p}' is not a phone number in international form."),
+                    )
+                })?;
+                phones.push(parsed.to_string());
+            }
+            let contact_id = format!("cont_{}", random_base62(43));
             leads::insert_contact(
                 &mut tx,
                 &ContactRow {
-                    id: format!("cont_{}", random_base62(43)),
+                    id: contact_id.clone(),
                     workspace_id: actor.workspace_id.clone(),
                     lead_id: lead.id.clone(),
                     name: c.name.clone(),
@@ -341,6 +354,12 @@ impl Services {
                 },
             )
             .await?;
+            for e in &emails {
+                leads::add_channel(&mut tx, &contact_id, &actor.workspace_id, "email", e).await?;
+            }
+            for p in &phones {
+                leads::add_channel(&mut tx, &contact_id, &actor.workspace_id, "phone", p).await?;
+            }
         }
         let view = load_views(&mut tx, &actor.workspace_id, vec![lead])
             .await?

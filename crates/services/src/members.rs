@@ -799,6 +799,29 @@ impl Services {
         let hash = hash_password(input.password.clone()).await?;
         let mut tx = self.db().write().await?;
         check_phone_free(&mut tx, &phone, None).await?;
+        // GoCRM: a person who is a contact of the workspace cannot also be added as a user.
+        if corral_store::queries::leads::channel_taken(
+            &mut tx,
+            &actor.workspace_id,
+            "email",
+            &email.normalized(),
+        )
+        .await?
+        {
+            return Err(ServiceError::field(
+                "email",
+                format!("The email {email} belongs to a contact of this workspace."),
+            ));
+        }
+        if let Some(p) = &phone
+            && corral_store::queries::leads::channel_taken(&mut tx, &actor.workspace_id, "phone", p)
+                .await?
+        {
+            return Err(ServiceError::field(
+                "phone",
+                format!("The phone number {p} belongs to a contact of this workspace."),
+            ));
+        }
         let t = now();
         let user = UserRow {
             id: Kind::User.new_id(),

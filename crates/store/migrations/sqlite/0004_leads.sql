@@ -53,3 +53,14 @@ CREATE TABLE contacts (
     date_updated TEXT NOT NULL
 );
 CREATE INDEX contacts_lead ON contacts(lead_id);
+
+-- Contact emails and phones, searchable: adding a user is refused when their email or phone
+-- belongs to a contact (SPEC S2.2).
+CREATE TABLE contact_channels (
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('email', 'phone')),
+    value TEXT NOT NULL,
+    PRIMARY KEY (contact_id, kind, value)
+);
+CREATE INDEX contact_channels_lookup ON contact_channels(workspace_id, kind, value);

@@ -77,6 +77,7 @@ pub async fn update(tx: &mut Tx, l: &LeadRow) -> Result<()> {
 
 pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
     on!(tx, c => sqlx::query("DELETE FROM lead_field_values WHERE lead_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    on!(tx, c => sqlx::query("DELETE FROM contact_channels WHERE contact_id IN (SELECT id FROM contacts WHERE lead_id = $1)").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     on!(tx, c => sqlx::query("DELETE FROM contacts WHERE lead_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     on!(tx, c => sqlx::query("DELETE FROM leads WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
@@ -248,4 +249,29 @@ pub async fn contacts_of(tx: &mut Tx, lead_ids: &[String]) -> Result<Vec<Contact
     ));
     sql.list(lead_ids).push(" ORDER BY date_created, id");
     fetch_all_built!(tx, sql, ContactRow).map_err(db_err)
+}
+
+/// Records a contact's email (lower-cased) or phone for look-ups.
+pub async fn add_channel(
+    tx: &mut Tx,
+    contact_id: &str,
+    workspace_id: &str,
+    kind: &str,
+    value: &str,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO contact_channels (contact_id, workspace_id, kind, value) VALUES ($1, $2, $3, $4) ON CONFLICT (contact_id, kind, value) DO NOTHING")
+        .bind(contact_id).bind(workspace_id).bind(kind).bind(value).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Whether some contact of the workspace has this email (lower-cased) or phone.
+pub async fn channel_taken(
+    tx: &mut Tx,
+    workspace_id: &str,
+    kind: &str,
+    value: &str,
+) -> Result<bool> {
+    let n: i64 = on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM contact_channels WHERE workspace_id = $1 AND kind = $2 AND value = $3")
+        .bind(workspace_id).bind(kind).bind(value).fetch_one(c).await).map_err(db_err)?;
+    Ok(n > 0)
 }
