@@ -29,6 +29,8 @@ pub struct Config {
     /// `postgres://…` to use PostgreSQL; None for SQLite in `data_dir`.
     pub database_url: Option<String>,
     pub demo: bool,
+    /// How many leads `--demo` seeds.
+    pub demo_leads: usize,
     /// The address people reach Corral at (for printed links); defaults to the bind address.
     pub public_url: Option<String>,
     /// Where to deliver email; None keeps messages in the outbox and logs their links.
@@ -202,7 +204,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     if config.demo {
         let progress = |step: &str| eprintln!("demo: {step}…");
         match services
-            .seed_demo(&progress)
+            .seed_demo(config.demo_leads, &progress)
             .await
             .map_err(|e| format!("cannot seed demo data: {e}"))?
         {

@@ -30,6 +30,9 @@ enum Command {
         /// Seed a realistic demo organization into an empty database.
         #[arg(long)]
         demo: bool,
+        /// How many leads the demo seeds.
+        #[arg(long, default_value_t = 2000)]
+        demo_leads: usize,
         /// The URL people reach Corral at, for printed links (e.g. https://crm.example.com).
         #[arg(long, env = "CORRAL_PUBLIC_URL")]
         public_url: Option<String>,
@@ -92,6 +95,7 @@ async fn main() -> ExitCode {
             bind,
             data_dir,
             demo,
+            demo_leads,
             public_url,
         } => {
             let config = corral::Config {
@@ -99,6 +103,7 @@ async fn main() -> ExitCode {
                 data_dir,
                 database_url: database_url(),
                 demo,
+                demo_leads,
                 public_url,
                 smtp: smtp_config(),
                 invitation_ttl: invitation_ttl(),
@@ -117,6 +122,7 @@ async fn main() -> ExitCode {
                 data_dir,
                 database_url: database_url(),
                 demo: false,
+                demo_leads: 0,
                 public_url: None,
                 smtp: None,
                 invitation_ttl: None,

@@ -87,6 +87,7 @@ impl Services {
     /// already holds an organization (the demo is seeded once).
     pub async fn seed_demo(
         &self,
+        lead_count: usize,
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<Option<DemoCredentials>> {
         if !self.needs_setup().await? {
@@ -226,6 +227,15 @@ impl Services {
                 groups::add_member(&mut tx, &g.id, uid, t).await?;
             }
         }
+        progress("creating leads");
+        seed_leads(
+            &mut tx,
+            &created.workspace_id,
+            &user_ids,
+            &members,
+            lead_count,
+        )
+        .await?;
         tx.commit().await.map_err(ServiceError::from)?;
         Ok(Some(DemoCredentials {
             url: String::new(),
@@ -234,4 +244,129 @@ impl Services {
             members,
         }))
     }
+}
+
+const COMPANY_A: [&str; 16] = [
+    "Blue",
+    "North",
+    "Silver",
+    "Granite",
+    "Harbor",
+    "Summit",
+    "Prairie",
+    "Cedar",
+    "Copper",
+    "Lakeside",
+    "Evergreen",
+    "Redwood",
+    "Golden",
+    "Maple",
+    "Ironwood",
+    "Coastal",
+];
+const COMPANY_B: [&str; 16] = [
+    "Realty",
+    "Homes",
+    "Properties",
+    "Estates",
+    "Builders",
+    "Lofts",
+    "Housing",
+    "Land Co",
+    "Partners",
+    "Developments",
+    "Rentals",
+    "Living",
+    "Residences",
+    "Ventures",
+    "Holdings",
+    "Group",
+];
+
+/// Demo leads (`count`, two thousand by default), each with a contact, most assigned (Lead Owner) to an active
+/// member, spread over the statuses.
+async fn seed_leads(
+    tx: &mut corral_store::Tx,
+    workspace_id: &str,
+    user_ids: &[String],
+    members: &[DemoMember],
+    count: usize,
+) -> Result<()> {
+    use corral_store::model::{ContactRow, LeadRow};
+    use corral_store::queries::{custom_fields, leads};
+    let statuses = leads::statuses(tx, workspace_id).await?;
+    let owner_field = custom_fields::list(tx, workspace_id, "lead")
+        .await?
+        .into_iter()
+        .find(|f| f.name == crate::access::LEAD_OWNER)
+        .ok_or_else(|| ServiceError::Internal("no Lead Owner field".into()))?;
+    let assignable: Vec<&String> = user_ids
+        .iter()
+        .zip(members)
+        .filter(|(_, m)| m.status == "active")
+        .map(|(u, _)| u)
+        .collect();
+    let t0 = now();
+    for i in 0..count {
+        let t = t0 - chrono::Duration::minutes((i * 37 % 129_600) as i64);
+        let name = format!(
+            "{} {} {}",
+            COMPANY_A[i % 16],
+            COMPANY_B[(i / 16) % 16],
+            i / 256 + 1
+        );
+        let lead = LeadRow {
+            id: format!("lead_{}", corral_domain::ids::random_base62(43)),
+            workspace_id: workspace_id.to_string(),
+            name: name.clone(),
+            description: String::new(),
+            url: None,
+            status_id: statuses[i % statuses.len()].id.clone(),
+            addresses: "[]".into(),
+            created_by: Some(user_ids[0].clone()),
+            updated_by: Some(user_ids[0].clone()),
+            created_by_name: format!("{} {}", FIRST[0], LAST[0]),
+            updated_by_name: format!("{} {}", FIRST[0], LAST[0]),
+            date_created: t,
+            date_updated: t,
+        };
+        leads::insert(tx, &lead).await?;
+        // One lead in eight is unassigned, so "unassigned" views have something to show.
+        if i % 8 != 0 {
+            let owner = assignable[i % assignable.len()];
+            leads::set_field_values(tx, &lead.id, &owner_field.id, std::slice::from_ref(owner))
+                .await?;
+        }
+        let (first, last) = (FIRST[(i * 7) % 26], LAST[(i * 11) % 26]);
+        let email = format!(
+            "{}.{}{}@{}.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            i,
+            COMPANY_A[i % 16].to_lowercase()
+        );
+        let contact_id = format!("cont_{}", corral_domain::ids::random_base62(43));
+        leads::insert_contact(
+            tx,
+            &ContactRow {
+                id: contact_id.clone(),
+                workspace_id: workspace_id.to_string(),
+                lead_id: lead.id.clone(),
+                name: format!("{first} {last}"),
+                title: ["Owner", "Broker", "Buyer", "Investor"][i % 4].into(),
+                emails: serde_json::json!([{"email": email, "type": "office"}]).to_string(),
+                phones: "[]".into(),
+                urls: "[]".into(),
+                created_by: lead.created_by.clone(),
+                updated_by: lead.created_by.clone(),
+                created_by_name: lead.created_by_name.clone(),
+                updated_by_name: lead.created_by_name.clone(),
+                date_created: t,
+                date_updated: t,
+            },
+        )
+        .await?;
+        leads::add_channel(tx, &contact_id, workspace_id, "email", &email).await?;
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! embedded static assets, cookie sessions and double-submit CSRF protection on every form.
 
 mod access;
+mod leads;
 mod pages;
 mod session;
 mod users;
@@ -46,6 +47,8 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
             axum::routing::post(users::action),
         )
         .route("/events/presence", get(users::presence))
+        .route("/leads", get(leads::list))
+        .route("/leads/{id}", get(leads::show))
         .route("/settings/roles", get(access::roles))
         .route(
             "/settings/roles/new",

@@ -49,8 +49,9 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
         })
         .unwrap_or_default();
     let org_admin = actor.can(corral_domain::Permission::ManageOrganization);
-    let entries: [(&'static str, &'static str, bool); 5] = [
+    let entries: [(&'static str, &'static str, bool); 6] = [
         ("/", "Home", true),
+        ("/leads", "Leads", true),
         ("/settings/users", "Users", actor.may_manage_members()),
         ("/settings/roles", "Roles", org_admin),
         ("/settings/groups", "Groups", org_admin),

@@ -22,6 +22,13 @@
       if (dlg) { dlg.close(); }
     }
   });
+  // Selecting all rows of a table.
+  document.addEventListener("change", function (e) {
+    if (e.target.hasAttribute && e.target.hasAttribute("data-select-all")) {
+      var table = e.target.closest("table");
+      table.querySelectorAll("tbody input[type=checkbox]").forEach(function (c) { c.checked = e.target.checked; });
+    }
+  });
   // Presence: every signed-in page holds one live connection (that is what "online" means),
   // and presence dots on the page follow the changes it receives.
   if (document.querySelector(".sidebar") && window.EventSource) {

@@ -497,3 +497,36 @@ async fn browser_creates_a_custom_role_and_assigns_it() {
     );
     chrome.screenshot("role-holders").await;
 }
+
+#[tokio::test]
+async fn browser_browses_the_demo_leads() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_with(
+        engines()[0],
+        crate::helpers::Options {
+            demo: true,
+            demo_leads: 120,
+            ..Default::default()
+        },
+    )
+    .await;
+    let owner = app.demo()["members"][0].clone();
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/leads", app.url)).await;
+    assert!(chrome.text("#lead-count").await.starts_with("120 lead(s)"));
+    assert_eq!(chrome.count("#leads-table tbody tr").await, 50);
+    chrome.screenshot("leads").await;
+    chrome.click("#next-page").await;
+    chrome.wait_url(|u| u.contains("skip=50")).await;
+    chrome
+        .click("#leads-table tbody tr:first-child td:nth-child(2) a")
+        .await;
+    chrome.wait_url(|u| u.contains("/leads/lead_")).await;
+    assert!(!chrome.text("#lead-name").await.is_empty());
+    assert_eq!(chrome.count("#contacts-table tbody tr").await, 1);
+    chrome.screenshot("lead").await;
+}

@@ -67,6 +67,8 @@ pub async fn spawn_demo(engine: Engine) -> TestApp {
 #[derive(Default)]
 pub struct Options {
     pub demo: bool,
+    /// Leads the demo seeds (tests build their own; the demo test asks for some).
+    pub demo_leads: usize,
     pub smtp: Option<corral::SmtpConfig>,
     pub invitation_ttl: Option<std::time::Duration>,
 }
@@ -87,6 +89,7 @@ pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
         data_dir: data_dir.clone(),
         database_url: pg.as_ref().map(|p| p.url.clone()),
         demo: opts.demo,
+        demo_leads: opts.demo_leads,
         public_url: None,
         smtp: opts.smtp,
         invitation_ttl: opts.invitation_ttl,

@@ -237,3 +237,49 @@ async fn limited_members_see_exactly_their_leads() {
         assert_eq!(visible(key(b)).await.len(), 5);
     }
 }
+
+#[tokio::test]
+async fn leads_pages_show_only_visible_leads() {
+    let app = spawn_demo(engines()[0]).await;
+    let d = app.demo();
+    let owner = key(&d["members"][0]);
+    let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+    let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+    let a = app.demo_member("user");
+    let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+    app.put(
+        &owner,
+        &format!("membership/{}/", a["membership_id"].as_str().unwrap()),
+        &json!({"role_id": closer["id"]}),
+    )
+    .await;
+    let (_, mine) = app.post(&owner, "lead/", &json!({"name": "Visible Homes", format!("custom.{cf}"): a["user_id"], "contacts": [{"name": "Vera Visible"}]})).await;
+    let (_, theirs) = app
+        .post(&owner, "lead/", &json!({"name": "Hidden Holdings"}))
+        .await;
+
+    let b = crate::helpers::Browser::new(&app.url);
+    b.sign_in(a["email"].as_str().unwrap(), "corral-demo").await;
+    let (s, _, html) = b.get("/leads").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Visible Homes") && !html.contains("Hidden Holdings"),
+        "{html}"
+    );
+    assert!(html.contains("1 lead(s) you can see"));
+    let (s, _, html) = b
+        .get(&format!("/leads/{}", mine["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Vera Visible") && html.contains("Lead Owner"));
+    let (s, _, _) = b
+        .get(&format!("/leads/{}", theirs["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a hidden lead's page does not exist for them"
+    );
+    let (_, _, html) = b.get("/leads?q=hidden").await;
+    assert!(!html.contains("Hidden Holdings"));
+}

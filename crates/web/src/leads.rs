@@ -1,0 +1,212 @@
+//! The leads list (search, paging, selection) and the lead page. Everything shown comes
+//! through the services, so a member only ever sees the leads their role lets them see.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use corral_services::ServiceError;
+use corral_services::leads::LeadView;
+use corral_store::queries::leads::LeadFilter;
+use serde_json::Value;
+
+use crate::WebState;
+use crate::pages::{Nav, explain, message, nav, not_found, render, status_of, with_cookie};
+use crate::session::WebActor;
+use crate::users::ago;
+
+const PAGE: i64 = 50;
+
+pub struct LeadLine {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub owner: String,
+    pub contacts: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "leads.html")]
+struct LeadsPage {
+    title: String,
+    nav: Option<Nav>,
+    q: String,
+    leads: Vec<LeadLine>,
+    total: i64,
+    skip: i64,
+    prev: i64,
+    next: i64,
+    from: i64,
+    to: i64,
+    has_more: bool,
+}
+
+/// Names of the workspace's users by id, for showing user-type field values.
+async fn user_names(st: &WebState, web: &WebActor) -> HashMap<String, String> {
+    match st.services.list_users(&web.actor, false, 0, 10_000).await {
+        Ok(page) => page
+            .items
+            .into_iter()
+            .map(|u| {
+                (
+                    u.id,
+                    format!("{} {}", u.first_name, u.last_name)
+                        .trim()
+                        .to_string(),
+                )
+            })
+            .collect(),
+        Err(_) => HashMap::new(),
+    }
+}
+
+fn field_text(
+    v: &LeadView,
+    names: &HashMap<String, String>,
+    only_user: bool,
+) -> Vec<(String, String)> {
+    v.custom
+        .iter()
+        .filter(|(f, _)| !only_user || f.field_type == "user")
+        .map(|(f, vals)| {
+            let shown: Vec<String> = vals
+                .iter()
+                .map(|x| {
+                    if f.field_type == "user" {
+                        names.get(x).cloned().unwrap_or_else(|| x.clone())
+                    } else {
+                        x.clone()
+                    }
+                })
+                .collect();
+            (f.name.clone(), shown.join(", "))
+        })
+        .collect()
+}
+
+pub async fn list(
+    State(st): State<WebState>,
+    web: WebActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let text = q.get("q").cloned().unwrap_or_default();
+    let skip = q
+        .get("skip")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0)
+        .clamp(0, 10_000);
+    let filter = LeadFilter {
+        name_contains: Some(text.clone()).filter(|t| !t.trim().is_empty()),
+        ..Default::default()
+    };
+    let (views, total) = match st.services.list_leads(&web.actor, filter, skip, PAGE).await {
+        Ok(r) => r,
+        Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
+    };
+    let names = user_names(&st, &web).await;
+    let leads: Vec<LeadLine> = views
+        .iter()
+        .map(|v| LeadLine {
+            id: v.lead.id.clone(),
+            name: v.lead.name.clone(),
+            status: v.status_label.clone(),
+            owner: field_text(v, &names, true)
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect::<Vec<_>>()
+                .join(", "),
+            contacts: v
+                .contacts
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            updated: ago(Some(&v.lead.date_updated)),
+        })
+        .collect();
+    let shown = leads.len() as i64;
+    let page = LeadsPage {
+        title: "Leads".into(),
+        nav: Some(nav(&st, &web.actor, &web.csrf, "/leads").await),
+        q: text,
+        total,
+        skip,
+        prev: (skip - PAGE).max(0),
+        next: skip + PAGE,
+        from: if shown == 0 { 0 } else { skip + 1 },
+        to: skip + shown,
+        has_more: skip + shown < total,
+        leads,
+    };
+    let set = web.set_csrf.clone();
+    with_cookie(render(&page), set)
+}
+
+#[derive(Template)]
+#[template(path = "lead.html")]
+struct LeadPage {
+    title: String,
+    nav: Option<Nav>,
+    name: String,
+    status: String,
+    description: String,
+    url: Option<String>,
+    created_by: String,
+    updated_by: String,
+    fields: Vec<(String, String)>,
+    contacts: Vec<(String, String, String, String)>,
+}
+
+fn joined(json_text: &str, key: &str) -> String {
+    serde_json::from_str::<Value>(json_text)
+        .ok()
+        .and_then(|v| {
+            v.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get(key).and_then(Value::as_str).map(str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+        })
+        .unwrap_or_default()
+}
+
+pub async fn show(State(st): State<WebState>, web: WebActor, Path(id): Path<String>) -> Response {
+    let v = match st.services.get_lead(&web.actor, &id).await {
+        Ok(v) => v,
+        Err(ServiceError::NotFound(_)) => return not_found().await,
+        Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
+    };
+    let names = user_names(&st, &web).await;
+    let page = LeadPage {
+        title: v.lead.name.clone(),
+        nav: Some(nav(&st, &web.actor, &web.csrf, "/leads").await),
+        name: v.lead.name.clone(),
+        status: v.status_label.clone(),
+        description: v.lead.description.clone(),
+        url: v
+            .lead
+            .url
+            .clone()
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+        created_by: v.lead.created_by_name.clone(),
+        updated_by: v.lead.updated_by_name.clone(),
+        fields: field_text(&v, &names, false),
+        contacts: v
+            .contacts
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.title.clone(),
+                    joined(&c.emails, "email"),
+                    joined(&c.phones, "phone"),
+                )
+            })
+            .collect(),
+    };
+    let set = web.set_csrf.clone();
+    with_cookie(render(&page), set)
+}
