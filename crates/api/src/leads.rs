@@ -44,7 +44,6 @@ pub fn lead(v: &LeadView) -> Value {
         "addresses": parse_json_text(&l.addresses),
         "contacts": v.contacts.iter().map(contact).collect::<Vec<_>>(),
         "contact_ids": v.contacts.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        "opportunities": [], "tasks": [],
         "created_by": l.created_by, "updated_by": l.updated_by,
         "created_by_name": l.created_by_name, "updated_by_name": l.updated_by_name,
         "date_created": wire::ts(&l.date_created), "date_updated": wire::ts(&l.date_updated),

@@ -16,6 +16,7 @@ pub mod openapi;
 mod params;
 mod v1;
 pub mod wire;
+mod work;
 
 use axum::Router;
 use corral_services::Services;

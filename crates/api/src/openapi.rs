@@ -321,6 +321,11 @@ fn schemas() -> Value {
             },
             "additionalProperties": true
         },
+        "Opportunity": { "type": "object", "required": ["id", "lead_id", "status_id"], "additionalProperties": true, "properties": { "id": { "type": "string" }, "lead_id": { "type": "string" }, "user_id": { "type": ["string", "null"] }, "status_id": { "type": "string" }, "status_type": { "type": "string" }, "value": { "type": "integer" } } },
+        "Task": { "type": "object", "required": ["id", "lead_id"], "additionalProperties": true, "properties": { "id": { "type": "string" }, "lead_id": { "type": "string" }, "assigned_to": { "type": ["string", "null"] }, "text": { "type": "string" }, "is_complete": { "type": "boolean" } } },
+        "Activity": { "type": "object", "required": ["id", "_type", "lead_id"], "additionalProperties": true, "properties": { "id": { "type": "string" }, "_type": { "type": "string" }, "lead_id": { "type": "string" }, "user_id": { "type": ["string", "null"] }, "user_name": { "type": "string" } } },
+        "WorkList": { "type": "object", "properties": { "data": { "type": "array", "items": { "type": "object" } }, "has_more": { "type": "boolean" } } },
+        "WorkInput": { "type": "object", "additionalProperties": true },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

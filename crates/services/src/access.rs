@@ -77,6 +77,7 @@ pub(crate) async fn ensure_defaults(
     created_by: Option<&str>,
 ) -> Result<()> {
     crate::leads::ensure_lead_statuses(tx, workspace_id).await?;
+    crate::work::ensure_pipeline(tx, workspace_id).await?;
     let existing = custom_fields::list(tx, workspace_id, "lead").await?;
     if existing.iter().any(|f| f.name == LEAD_OWNER) {
         return Ok(());

@@ -16,6 +16,7 @@ pub mod presence;
 pub mod roles;
 pub mod secrets;
 pub mod setup;
+pub mod work;
 pub mod workspace;
 
 use std::sync::Arc;

@@ -261,3 +261,79 @@ pub struct FieldValueRow {
     pub value: String,
     pub position: i64,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OppStatusRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub pipeline_id: String,
+    pub label: String,
+    pub status_type: String,
+    pub sort_order: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpportunityRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub lead_id: String,
+    pub contact_id: Option<String>,
+    pub user_id: Option<String>,
+    pub user_name: String,
+    pub status_id: String,
+    pub value: i64,
+    pub value_period: String,
+    pub value_currency: String,
+    pub confidence: i64,
+    pub note: String,
+    /// `YYYY-MM-DD`.
+    pub date_won: Option<String>,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: String,
+    pub updated_by_name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub lead_id: String,
+    pub contact_id: Option<String>,
+    pub assigned_to: Option<String>,
+    pub assigned_to_name: String,
+    pub text: String,
+    /// `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    pub is_complete: bool,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: String,
+    pub updated_by_name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub lead_id: String,
+    pub contact_id: Option<String>,
+    pub activity_type: String,
+    pub user_id: Option<String>,
+    pub user_name: String,
+    pub body: String,
+    pub subject: String,
+    pub direction: Option<String>,
+    pub duration: i64,
+    pub activity_at: Ts,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: String,
+    pub updated_by_name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}

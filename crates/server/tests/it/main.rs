@@ -14,3 +14,4 @@ mod roles_groups;
 mod sign_in;
 mod smtp_sink;
 mod team_admin;
+mod work;

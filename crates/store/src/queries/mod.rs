@@ -9,6 +9,7 @@ pub mod orgs;
 pub mod roles;
 pub mod team;
 pub mod users;
+pub mod work;
 
 use crate::StoreError;
 

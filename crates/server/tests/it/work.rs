@@ -1,0 +1,231 @@
+//! Opportunities, tasks and activities: Close shapes, visibility through their lead, and the
+//! own/others permissions, on both engines.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{engines, spawn_demo};
+
+fn key(m: &Value) -> String {
+    m["api_key"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn work_follows_lead_visibility_and_ownership() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (a, b) = (&users[0], &users[1]);
+        let r = app.demo_member("restricteduser");
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling", "delete_own_tasks"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", a["membership_id"].as_str().unwrap()),
+            &json!({"role_id": closer["id"]}),
+        )
+        .await;
+
+        let (_, la) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "A's", format!("custom.{cf}"): a["user_id"]}),
+            )
+            .await;
+        let (_, lb) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "B's", format!("custom.{cf}"): b["user_id"]}),
+            )
+            .await;
+        let (la, lb) = (
+            la["id"].as_str().unwrap().to_string(),
+            lb["id"].as_str().unwrap().to_string(),
+        );
+
+        // Owner creates work on both leads, giving each to a member.
+        let (s, oa) = app.post(&owner, "opportunity/", &json!({"lead_id": la, "user_id": a["user_id"], "value": 250000, "confidence": 40, "note": "Spring deal"})).await;
+        assert_eq!(s, StatusCode::OK, "{oa}");
+        assert_eq!(oa["value_formatted"], "$2500.00");
+        assert_eq!(oa["expected_value"], 100000);
+        assert_eq!(oa["status_type"], "active");
+        assert_eq!(oa["user_name"].as_str().unwrap().is_empty(), false);
+        let (_, ob) = app
+            .post(
+                &owner,
+                "opportunity/",
+                &json!({"lead_id": lb, "user_id": b["user_id"]}),
+            )
+            .await;
+        let (s, ta) = app.post(&owner, "task/", &json!({"lead_id": la, "assigned_to": a["user_id"], "text": "Call back", "date": "2026-12-01"})).await;
+        assert_eq!(s, StatusCode::OK, "{ta}");
+        assert_eq!(ta["is_complete"], false);
+        let (_, tb) = app
+            .post(
+                &owner,
+                "task/",
+                &json!({"lead_id": lb, "assigned_to": b["user_id"], "text": "Send contract"}),
+            )
+            .await;
+        let (s, note) = app
+            .post(
+                &key(b),
+                "activity/note/",
+                &json!({"lead_id": lb, "note": "Met at the open house"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{note}");
+        assert_eq!(note["_type"], "Note");
+        assert_eq!(note["user_id"], b["user_id"]);
+        let (_, call) = app.post(&owner, "activity/call/", &json!({"lead_id": la, "direction": "outbound", "duration": 120, "note": "Left a voicemail"})).await;
+
+        // Bad input.
+        for (path, body, field) in [
+            ("task/", json!({"lead_id": la, "date": "tomorrow"}), "date"),
+            (
+                "opportunity/",
+                json!({"lead_id": la, "confidence": 150}),
+                "confidence",
+            ),
+            ("opportunity/", json!({"lead_id": "lead_nope"}), "lead_id"),
+            ("task/", json!({"text": "no lead"}), "lead_id"),
+            (
+                "opportunity/",
+                json!({"lead_id": la, "user_id": "user_stranger"}),
+                "user_id",
+            ),
+        ] {
+            let (s, err) = app.post(&owner, path, &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{path} {body} {err}");
+            assert!(err["field-errors"][field].is_string(), "{field}: {err}");
+        }
+
+        // The limited member sees only the work on their lead, on every list and by id.
+        let ids = |v: &Value| {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let (_, v) = app.get(&key(a), "opportunity/").await;
+        assert_eq!(ids(&v), vec![oa["id"].as_str().unwrap().to_string()]);
+        let (_, v) = app.get(&key(a), "task/").await;
+        assert_eq!(ids(&v), vec![ta["id"].as_str().unwrap().to_string()]);
+        let (_, v) = app.get(&key(a), "activity/").await;
+        assert_eq!(ids(&v), vec![call["id"].as_str().unwrap().to_string()]);
+        for path in [
+            format!("opportunity/{}/", ob["id"].as_str().unwrap()),
+            format!("task/{}/", tb["id"].as_str().unwrap()),
+            format!("activity/note/{}/", note["id"].as_str().unwrap()),
+        ] {
+            assert_eq!(
+                app.get(&key(a), &path).await.0,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let (s, _) = app
+            .post(&key(a), "task/", &json!({"lead_id": lb, "text": "sneaky"}))
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "cannot add work to a lead one cannot see"
+        );
+        let (_, v) = app.get(&owner, "task/?is_complete=false").await;
+        assert_eq!(v["data"].as_array().unwrap().len(), 2);
+
+        // Own vs others': the limited member completes their own task and deletes it…
+        let (s, done) = app
+            .put(
+                &key(a),
+                &format!("task/{}/", ta["id"].as_str().unwrap()),
+                &json!({"is_complete": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{done}");
+        assert_eq!(done["is_complete"], true);
+        // …but a restricted user cannot edit someone else's task or log over others' notes.
+        let (s, _) = app
+            .put(
+                &key(&r),
+                &format!("task/{}/", tb["id"].as_str().unwrap()),
+                &json!({"text": "mine"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app
+            .delete(
+                &key(&r),
+                &format!("activity/note/{}/", note["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app
+            .put(
+                &key(&r),
+                &format!("opportunity/{}/", ob["id"].as_str().unwrap()),
+                &json!({"user_id": r["user_id"]}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "taking someone's deal needs manage_others_opportunities"
+        );
+        let (s, _) = app
+            .delete(&key(a), &format!("task/{}/", ta["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+
+        // Reassigning an opportunity (how offboarding scripts do it) keeps the name readable.
+        let (s, moved) = app
+            .put(
+                &owner,
+                &format!("opportunity/{}/", ob["id"].as_str().unwrap()),
+                &json!({"user_id": a["user_id"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(moved["user_id"], a["user_id"]);
+        let (_, v) = app
+            .get(
+                &owner,
+                &format!("opportunity/?user_id={}", a["user_id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(v["data"].as_array().unwrap().len(), 2);
+
+        // Removing a member leaves their activities with their name.
+        app.post(
+            &owner,
+            &format!(
+                "membership/{}/remove/",
+                b["membership_id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+        let (_, n) = app
+            .get(
+                &owner,
+                &format!("activity/note/{}/", note["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(n["user_id"], b["user_id"]);
+        assert!(!n["user_name"].as_str().unwrap().is_empty());
+    }
+}

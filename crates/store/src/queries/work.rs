@@ -1,0 +1,358 @@
+//! Opportunities, tasks and activities. Every read joins the owning lead and applies the
+//! actor's lead scope in SQL, so hidden leads' work is never fetched.
+
+use corral_domain::visibility::LeadScope;
+
+use crate::model::{ActivityRow, OppStatusRow, OpportunityRow, TaskRow};
+use crate::queries::db_err;
+use crate::queries::leads::push_scope;
+use crate::sql::{Arg, Sql};
+use crate::{Result, Tx, fetch_all_built, on};
+
+macro_rules! opp_cols {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "workspace_id, ",
+            $p,
+            "lead_id, ",
+            $p,
+            "contact_id, ",
+            $p,
+            "user_id, ",
+            $p,
+            "user_name, ",
+            $p,
+            "status_id, ",
+            $p,
+            "value, ",
+            $p,
+            "value_period, ",
+            $p,
+            "value_currency, ",
+            $p,
+            "confidence, ",
+            $p,
+            "note, ",
+            $p,
+            "date_won, ",
+            $p,
+            "created_by, ",
+            $p,
+            "updated_by, ",
+            $p,
+            "created_by_name, ",
+            $p,
+            "updated_by_name, ",
+            $p,
+            "date_created, ",
+            $p,
+            "date_updated"
+        )
+    };
+}
+macro_rules! task_cols {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "workspace_id, ",
+            $p,
+            "lead_id, ",
+            $p,
+            "contact_id, ",
+            $p,
+            "assigned_to, ",
+            $p,
+            "assigned_to_name, ",
+            $p,
+            "text, ",
+            $p,
+            "due_date, ",
+            $p,
+            "is_complete, ",
+            $p,
+            "created_by, ",
+            $p,
+            "updated_by, ",
+            $p,
+            "created_by_name, ",
+            $p,
+            "updated_by_name, ",
+            $p,
+            "date_created, ",
+            $p,
+            "date_updated"
+        )
+    };
+}
+macro_rules! act_cols {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "workspace_id, ",
+            $p,
+            "lead_id, ",
+            $p,
+            "contact_id, ",
+            $p,
+            "activity_type, ",
+            $p,
+            "user_id, ",
+            $p,
+            "user_name, ",
+            $p,
+            "body, ",
+            $p,
+            "subject, ",
+            $p,
+            "direction, ",
+            $p,
+            "duration, ",
+            $p,
+            "activity_at, ",
+            $p,
+            "created_by, ",
+            $p,
+            "updated_by, ",
+            $p,
+            "created_by_name, ",
+            $p,
+            "updated_by_name, ",
+            $p,
+            "date_created, ",
+            $p,
+            "date_updated"
+        )
+    };
+}
+
+pub async fn insert_pipeline(
+    tx: &mut Tx,
+    id: &str,
+    workspace_id: &str,
+    name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO pipelines (id, workspace_id, name, date_created) VALUES ($1, $2, $3, $4)")
+        .bind(id).bind(workspace_id).bind(name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn insert_opp_status(tx: &mut Tx, s: &OppStatusRow) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO opportunity_statuses (id, workspace_id, pipeline_id, label, status_type, sort_order) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&s.id).bind(&s.workspace_id).bind(&s.pipeline_id).bind(&s.label).bind(&s.status_type).bind(s.sort_order)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn opp_statuses(tx: &mut Tx, workspace_id: &str) -> Result<Vec<OppStatusRow>> {
+    on!(tx, c => sqlx::query_as::<_, OppStatusRow>("SELECT id, workspace_id, pipeline_id, label, status_type, sort_order FROM opportunity_statuses WHERE workspace_id = $1 ORDER BY sort_order, id")
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}
+
+pub async fn pipeline_names(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT id, name FROM pipelines WHERE workspace_id = $1 ORDER BY date_created, id")
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}
+
+pub async fn insert_opportunity(tx: &mut Tx, o: &OpportunityRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO opportunities (", opp_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"))
+        .bind(&o.id).bind(&o.workspace_id).bind(&o.lead_id).bind(&o.contact_id).bind(&o.user_id).bind(&o.user_name).bind(&o.status_id)
+        .bind(o.value).bind(&o.value_period).bind(&o.value_currency).bind(o.confidence).bind(&o.note).bind(&o.date_won)
+        .bind(&o.created_by).bind(&o.updated_by).bind(&o.created_by_name).bind(&o.updated_by_name).bind(o.date_created).bind(o.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn update_opportunity(tx: &mut Tx, o: &OpportunityRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE opportunities SET contact_id = $2, user_id = $3, user_name = $4, status_id = $5, value = $6, value_period = $7, value_currency = $8, confidence = $9, note = $10, date_won = $11, updated_by = $12, updated_by_name = $13, date_updated = $14 WHERE id = $1")
+        .bind(&o.id).bind(&o.contact_id).bind(&o.user_id).bind(&o.user_name).bind(&o.status_id).bind(o.value).bind(&o.value_period)
+        .bind(&o.value_currency).bind(o.confidence).bind(&o.note).bind(&o.date_won).bind(&o.updated_by).bind(&o.updated_by_name).bind(o.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn insert_task(tx: &mut Tx, t: &TaskRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO tasks (", task_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
+        .bind(&t.id).bind(&t.workspace_id).bind(&t.lead_id).bind(&t.contact_id).bind(&t.assigned_to).bind(&t.assigned_to_name).bind(&t.text)
+        .bind(&t.due_date).bind(t.is_complete).bind(&t.created_by).bind(&t.updated_by).bind(&t.created_by_name).bind(&t.updated_by_name)
+        .bind(t.date_created).bind(t.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn update_task(tx: &mut Tx, t: &TaskRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE tasks SET contact_id = $2, assigned_to = $3, assigned_to_name = $4, text = $5, due_date = $6, is_complete = $7, updated_by = $8, updated_by_name = $9, date_updated = $10 WHERE id = $1")
+        .bind(&t.id).bind(&t.contact_id).bind(&t.assigned_to).bind(&t.assigned_to_name).bind(&t.text).bind(&t.due_date).bind(t.is_complete)
+        .bind(&t.updated_by).bind(&t.updated_by_name).bind(t.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn insert_activity(tx: &mut Tx, a: &ActivityRow) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO activities (", act_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"))
+        .bind(&a.id).bind(&a.workspace_id).bind(&a.lead_id).bind(&a.contact_id).bind(&a.activity_type).bind(&a.user_id).bind(&a.user_name)
+        .bind(&a.body).bind(&a.subject).bind(&a.direction).bind(a.duration).bind(a.activity_at).bind(&a.created_by).bind(&a.updated_by)
+        .bind(&a.created_by_name).bind(&a.updated_by_name).bind(a.date_created).bind(a.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn update_activity(tx: &mut Tx, a: &ActivityRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE activities SET body = $2, subject = $3, updated_by = $4, updated_by_name = $5, date_updated = $6 WHERE id = $1")
+        .bind(&a.id).bind(&a.body).bind(&a.subject).bind(&a.updated_by).bind(&a.updated_by_name).bind(a.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes one row of a work table (`opportunities`, `tasks` or `activities`).
+pub async fn delete(tx: &mut Tx, table: WorkTable, id: &str) -> Result<()> {
+    let sql = Sql {
+        text: format!("DELETE FROM {} WHERE id = $1 RETURNING id", table.name()),
+        args: vec![Arg::Text(id.to_string())],
+    };
+    fetch_all_built!(tx, sql, IdOnly).map_err(db_err)?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct IdOnly {
+    #[allow(dead_code)]
+    id: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum WorkTable {
+    Opportunities,
+    Tasks,
+    Activities,
+}
+
+impl WorkTable {
+    fn name(self) -> &'static str {
+        match self {
+            WorkTable::Opportunities => "opportunities",
+            WorkTable::Tasks => "tasks",
+            WorkTable::Activities => "activities",
+        }
+    }
+}
+
+/// Filters shared by the work lists; every `Some` must match.
+#[derive(Debug, Clone, Default)]
+pub struct WorkFilter {
+    pub id: Option<String>,
+    pub lead_id: Option<String>,
+    /// `user_id` of opportunities and activities, `assigned_to` of tasks.
+    pub user_id: Option<String>,
+    pub is_complete: Option<bool>,
+    pub status_type: Option<String>,
+    pub activity_type: Option<String>,
+}
+
+fn base(cols: &str, table: &str, alias: &str, workspace_id: &str, scope: &LeadScope) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "SELECT {cols} FROM {table} {alias} JOIN leads l ON l.id = {alias}.lead_id WHERE {alias}.workspace_id = "
+    ));
+    sql.text_arg(workspace_id);
+    push_scope(&mut sql, scope);
+    sql
+}
+
+fn page(sql: &mut Sql, order: &str, skip: i64, limit: i64) {
+    sql.push(" ORDER BY ")
+        .push(order)
+        .push(" LIMIT ")
+        .arg(Arg::Int(limit))
+        .push(" OFFSET ")
+        .arg(Arg::Int(skip));
+}
+
+pub async fn list_opportunities(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &LeadScope,
+    f: &WorkFilter,
+    skip: i64,
+    limit: i64,
+) -> Result<Vec<OpportunityRow>> {
+    let mut sql = base(opp_cols!("o."), "opportunities", "o", workspace_id, scope);
+    if let Some(v) = &f.id {
+        sql.push(" AND o.id = ").text_arg(v);
+    }
+    if let Some(v) = &f.lead_id {
+        sql.push(" AND o.lead_id = ").text_arg(v);
+    }
+    if let Some(v) = &f.user_id {
+        sql.push(" AND o.user_id = ").text_arg(v);
+    }
+    if let Some(v) = &f.status_type {
+        sql.push(
+            " AND o.status_id IN (SELECT s.id FROM opportunity_statuses s WHERE s.status_type = ",
+        )
+        .text_arg(v)
+        .push(")");
+    }
+    page(&mut sql, "o.date_created DESC, o.id DESC", skip, limit);
+    fetch_all_built!(tx, sql, OpportunityRow).map_err(db_err)
+}
+
+pub async fn list_tasks(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &LeadScope,
+    f: &WorkFilter,
+    skip: i64,
+    limit: i64,
+) -> Result<Vec<TaskRow>> {
+    let mut sql = base(task_cols!("t."), "tasks", "t", workspace_id, scope);
+    if let Some(v) = &f.id {
+        sql.push(" AND t.id = ").text_arg(v);
+    }
+    if let Some(v) = &f.lead_id {
+        sql.push(" AND t.lead_id = ").text_arg(v);
+    }
+    if let Some(v) = &f.user_id {
+        sql.push(" AND t.assigned_to = ").text_arg(v);
+    }
+    if let Some(done) = f.is_complete {
+        sql.push(if done {
+            " AND t.is_complete = TRUE"
+        } else {
+            " AND t.is_complete = FALSE"
+        });
+    }
+    page(&mut sql, "t.date_created DESC, t.id DESC", skip, limit);
+    fetch_all_built!(tx, sql, TaskRow).map_err(db_err)
+}
+
+pub async fn list_activities(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &LeadScope,
+    f: &WorkFilter,
+    skip: i64,
+    limit: i64,
+) -> Result<Vec<ActivityRow>> {
+    let mut sql = base(act_cols!("a."), "activities", "a", workspace_id, scope);
+    if let Some(v) = &f.id {
+        sql.push(" AND a.id = ").text_arg(v);
+    }
+    if let Some(v) = &f.lead_id {
+        sql.push(" AND a.lead_id = ").text_arg(v);
+    }
+    if let Some(v) = &f.user_id {
+        sql.push(" AND a.user_id = ").text_arg(v);
+    }
+    if let Some(v) = &f.activity_type {
+        sql.push(" AND a.activity_type = ").text_arg(v);
+    }
+    page(&mut sql, "a.activity_at DESC, a.id DESC", skip, limit);
+    fetch_all_built!(tx, sql, ActivityRow).map_err(db_err)
+}
