@@ -60,7 +60,7 @@ async fn work_follows_lead_visibility_and_ownership() {
         assert_eq!(oa["value_formatted"], "$2500.00");
         assert_eq!(oa["expected_value"], 100000);
         assert_eq!(oa["status_type"], "active");
-        assert_eq!(oa["user_name"].as_str().unwrap().is_empty(), false);
+        assert!(!oa["user_name"].as_str().unwrap().is_empty());
         let (_, ob) = app
             .post(
                 &owner,
