@@ -18,6 +18,13 @@ pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/lead", get(list).post(create))
         .route("/api/v1/lead/{id}", get(one).put(update).delete(remove))
+        .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
+        .route("/api/v1/bulk_action/edit/{id}", get(get_job))
+        .route(
+            "/api/v1/bulk_action/delete",
+            get(list_deletes).post(start_delete),
+        )
+        .route("/api/v1/bulk_action/delete/{id}", get(get_job))
 }
 
 fn parse_json_text(s: &str) -> Value {
@@ -188,13 +195,9 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let p = Params::from_query(q.as_deref());
     let (skip, limit) = p.paging(100, 200)?;
-    let filter = LeadFilter {
-        name_contains: p
-            .get("query")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        ..Default::default()
+    let filter = match p.get("query").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(q) => st.services.lead_filter(&actor, q).await?,
+        None => LeadFilter::default(),
     };
     let (views, total) = st.services.list_leads(&actor, filter, skip, limit).await?;
     let fields = p.fields();
@@ -253,4 +256,201 @@ async fn remove(
 ) -> Result<Response, ApiError> {
     st.services.delete_lead(&actor, &id).await?;
     Ok(Json(json!({})).into_response())
+}
+
+fn job(j: &corral_store::model::BulkJobRow) -> Value {
+    let params: Value = serde_json::from_str(&j.params).unwrap_or_else(|_| json!({}));
+    let selection: Value = serde_json::from_str(&j.selection).unwrap_or_else(|_| json!({}));
+    let values = params.get("values").cloned().unwrap_or(Value::Null);
+    json!({
+        "id": j.id, "organization_id": j.workspace_id, "type": j.action, "status": j.status,
+        "n_leads": j.n_objects, "n_leads_processed": j.n_objects_processed,
+        "n_objects": j.n_objects, "n_objects_processed": j.n_objects_processed,
+        "query": selection.get("query"), "s_query": selection.get("s_query"), "results_limit": selection.get("results_limit"),
+        "custom_field_id": params.get("custom_field_id"), "custom_field_name": params.get("custom_field_name"),
+        "custom_field_value": values.get(0), "custom_field_values": values,
+        "lead_status_id": params.get("lead_status_id"), "error": j.error,
+        "created_by": j.created_by, "updated_by": j.created_by,
+        "date_created": wire::ts(&j.date_created), "date_updated": wire::ts(&j.date_updated),
+    })
+}
+
+fn selection(m: &Map<String, Value>) -> Result<corral_services::bulk::Selection, ApiError> {
+    Ok(corral_services::bulk::Selection {
+        query: str_field(m, "query")?,
+        s_query: match m.get("s_query") {
+            None | Some(Value::Null) => None,
+            Some(v @ Value::Object(_)) => {
+                Some(v.get("query").cloned().unwrap_or_else(|| v.clone()))
+            }
+            Some(_) => return Err(ApiError::field("s_query", "`s_query` must be an object.")),
+        },
+        results_limit: match m.get("results_limit") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|x| x >= 0) => n.as_i64(),
+            Some(_) => {
+                return Err(ApiError::field(
+                    "results_limit",
+                    "`results_limit` must be a whole number.",
+                ));
+            }
+        },
+    })
+}
+
+async fn start_edit(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    use corral_services::bulk::BulkAction;
+    let m = json_object(&bytes)?;
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "type"
+                | "query"
+                | "s_query"
+                | "sort"
+                | "results_limit"
+                | "custom_field_id"
+                | "custom_field_name"
+                | "custom_field_value"
+                | "custom_field_values"
+                | "custom_field_operation"
+                | "lead_status_id"
+                | "send_done_email"
+        ) {
+            return Err(ApiError::field(
+                k,
+                format!("`{k}` is not a bulk edit field."),
+            ));
+        }
+    }
+    if m.get("query").is_none() && m.get("s_query").is_none() {
+        return Err(ApiError::field(
+            "s_query",
+            "Say which leads to edit with `s_query` or `query`.",
+        ));
+    }
+    let field = || -> Result<String, ApiError> {
+        str_field(&m, "custom_field_id")?
+            .or(str_field(&m, "custom_field_name")?)
+            .ok_or_else(|| {
+                ApiError::field(
+                    "custom_field_id",
+                    "Name the field with `custom_field_id` or `custom_field_name`.",
+                )
+            })
+    };
+    let action = match str_field(&m, "type")?.as_deref() {
+        Some("set_custom_field") => {
+            let values = match (m.get("custom_field_values"), m.get("custom_field_value")) {
+                (Some(Value::Array(v)), _) => v.clone(),
+                (_, Some(v)) if !v.is_null() => vec![v.clone()],
+                _ => {
+                    return Err(ApiError::field(
+                        "custom_field_value",
+                        "`custom_field_value` is required.",
+                    ));
+                }
+            };
+            BulkAction::SetCustomField {
+                field: field()?,
+                values,
+                operation: str_field(&m, "custom_field_operation")?
+                    .unwrap_or_else(|| "replace".into()),
+            }
+        }
+        Some("clear_custom_field") => BulkAction::ClearCustomField { field: field()? },
+        Some("set_lead_status") => BulkAction::SetLeadStatus {
+            status_id: str_field(&m, "lead_status_id")?.ok_or_else(|| {
+                ApiError::field("lead_status_id", "`lead_status_id` is required.")
+            })?,
+        },
+        Some(other) => {
+            return Err(ApiError::field(
+                "type",
+                format!(
+                    "'{other}' is not a supported bulk edit type (set_custom_field, clear_custom_field, set_lead_status)."
+                ),
+            ));
+        }
+        None => return Err(ApiError::field("type", "`type` is required.")),
+    };
+    let j = st
+        .services
+        .start_bulk(&actor, action, selection(&m)?)
+        .await?;
+    Ok(Json(job(&j)).into_response())
+}
+
+async fn start_delete(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let m = json_object(&bytes)?;
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "query" | "s_query" | "sort" | "results_limit" | "send_done_email"
+        ) {
+            return Err(ApiError::field(
+                k,
+                format!("`{k}` is not a bulk delete field."),
+            ));
+        }
+    }
+    if m.get("query").is_none() && m.get("s_query").is_none() {
+        return Err(ApiError::field(
+            "s_query",
+            "Say which leads to delete with `s_query` or `query`.",
+        ));
+    }
+    let j = st
+        .services
+        .start_bulk(
+            &actor,
+            corral_services::bulk::BulkAction::Delete,
+            selection(&m)?,
+        )
+        .await?;
+    Ok(Json(job(&j)).into_response())
+}
+
+async fn list_edits(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    let data: Vec<Value> = st
+        .services
+        .bulk_jobs(&actor, "edit")
+        .await?
+        .iter()
+        .map(job)
+        .collect();
+    Ok(Json(json!({"data": data, "has_more": false})).into_response())
+}
+
+async fn list_deletes(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    let data: Vec<Value> = st
+        .services
+        .bulk_jobs(&actor, "delete")
+        .await?
+        .iter()
+        .map(job)
+        .collect();
+    Ok(Json(json!({"data": data, "has_more": false})).into_response())
+}
+
+async fn get_job(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(job(&st.services.bulk_job(&actor, &id).await?)).into_response())
 }

@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod phone;
 pub mod policy;
 pub mod roles;
+pub mod search;
 pub mod team;
 pub mod visibility;
 

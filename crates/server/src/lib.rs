@@ -128,6 +128,20 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     resp
 }
 
+/// Runs bulk-action jobs in the background (several nodes may run this at once).
+fn spawn_jobs_worker(services: Services) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match services.run_jobs_once().await {
+                Ok(n) if n > 0 => tracing::info!(items = n, "bulk actions applied"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "bulk action worker failed a round"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    })
+}
+
 /// A server that is listening.
 pub struct Running {
     pub addr: SocketAddr,
@@ -139,6 +153,7 @@ pub struct Running {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    jobs: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -147,6 +162,7 @@ impl Running {
         if let Some(w) = self.worker.take() {
             w.abort();
         }
+        self.jobs.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -194,6 +210,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         .await
         .map_err(|e| format!("cannot prepare workspaces: {e}"))?;
     let worker = mailer.map(|m| mail::spawn_worker(services.clone(), m));
+    let jobs = spawn_jobs_worker(services.clone());
     if worker.is_none() {
         eprintln!(
             "note: no mail server configured (CORRAL_SMTP_URL); emails wait in the outbox and their links are logged."
@@ -276,5 +293,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
         shutdown: Some(tx),
         task,
         worker,
+        jobs,
     })
 }

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod demo;
 mod error;
 pub mod leads;

@@ -337,3 +337,24 @@ pub struct ActivityRow {
     pub date_created: Ts,
     pub date_updated: Ts,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BulkJobRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub kind: String,
+    pub action: String,
+    /// JSON object text.
+    pub params: String,
+    /// JSON object text: the query the targets were chosen by.
+    pub selection: String,
+    pub membership_id: String,
+    pub created_by: String,
+    pub status: String,
+    pub n_objects: i64,
+    pub n_objects_processed: i64,
+    pub error: Option<String>,
+    pub lease_until: Option<Ts>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}

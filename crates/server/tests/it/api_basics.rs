@@ -249,14 +249,20 @@ async fn openapi_document_covers_every_route() {
         let entry = &paths[op.path][op.method];
         assert_eq!(entry["operationId"], op.id);
         // Each documented operation exists: calling it never answers 404-for-route or 405.
-        let path = op.path.replace(
-            "{id}",
-            if op.path.contains("organization") {
-                &ws
-            } else {
-                "user_x"
-            },
-        );
+        let path = op
+            .path
+            .replace(
+                "{id}",
+                if op.path.contains("organization") {
+                    &ws
+                } else {
+                    "x_unknown"
+                },
+            )
+            .replace("{user_id}", "user_x")
+            .replace("{object_type}", "lead")
+            .replace("{kind}", "note");
+        assert!(!path.contains('{'), "unfilled path parameter in {path}");
         let url = format!("{}{}", app.url, path);
         let req = match op.method {
             "get" => app.http.get(&url),

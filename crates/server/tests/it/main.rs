@@ -6,6 +6,7 @@
 
 mod api_basics;
 mod browser;
+mod bulk;
 mod close_client;
 mod demo;
 mod helpers;

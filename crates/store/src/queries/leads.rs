@@ -118,7 +118,27 @@ pub struct LeadFilter {
     pub status_id: Option<String>,
     /// (field id, value): leads where the field holds the value.
     pub field_equals: Vec<(String, String)>,
-    pub updated_since: Option<crate::model::Ts>,
+    /// Date comparisons: (column, operator, moment); column is `date_updated` or `date_created`.
+    pub dates: Vec<(DateColumn, &'static str, crate::model::Ts)>,
+    /// Leads where this field holds no value.
+    pub field_empty: Vec<String>,
+    pub order: Option<(DateColumn, bool)>,
+}
+
+/// The lead timestamps filters and sorting may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateColumn {
+    Created,
+    Updated,
+}
+
+impl DateColumn {
+    fn sql(self) -> &'static str {
+        match self {
+            DateColumn::Created => "l.date_created",
+            DateColumn::Updated => "l.date_updated",
+        }
+    }
 }
 
 fn push_filter(sql: &mut Sql, f: &LeadFilter) {
@@ -138,9 +158,84 @@ fn push_filter(sql: &mut Sql, f: &LeadFilter) {
     for (field, value) in &f.field_equals {
         sql.push(" AND EXISTS (SELECT 1 FROM lead_field_values fv WHERE fv.lead_id = l.id AND fv.field_id = ").text_arg(field).push(" AND fv.value = ").text_arg(value).push(")");
     }
-    if let Some(t) = f.updated_since {
-        sql.push(" AND l.date_updated >= ").arg(Arg::Time(t));
+    for (col, op, t) in &f.dates {
+        sql.push(" AND ")
+            .push(col.sql())
+            .push(" ")
+            .push(op)
+            .push(" ")
+            .arg(Arg::Time(*t));
     }
+    for field in &f.field_empty {
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM lead_field_values fe WHERE fe.lead_id = l.id AND fe.field_id = ").text_arg(field).push(")");
+    }
+}
+
+fn push_order(sql: &mut Sql, f: &LeadFilter) {
+    match f.order {
+        Some((col, true)) => sql
+            .push(" ORDER BY ")
+            .push(col.sql())
+            .push(" DESC, l.id DESC"),
+        Some((col, false)) => sql
+            .push(" ORDER BY ")
+            .push(col.sql())
+            .push(" ASC, l.id ASC"),
+        None => sql.push(" ORDER BY l.date_updated DESC, l.id DESC"),
+    };
+}
+
+/// Ids of every visible lead matching `filter`, in the filter's order, at most `cap`.
+pub async fn matching_ids(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &LeadScope,
+    filter: &LeadFilter,
+    cap: i64,
+) -> Result<Vec<String>> {
+    let mut sql = Sql::new("SELECT l.id AS id FROM leads l WHERE l.workspace_id = ");
+    sql.text_arg(workspace_id);
+    push_scope(&mut sql, scope);
+    push_filter(&mut sql, filter);
+    push_order(&mut sql, filter);
+    sql.push(" LIMIT ").arg(Arg::Int(cap));
+    Ok(fetch_all_built!(tx, sql, IdRow)
+        .map_err(db_err)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: String,
+}
+
+/// Sets a lead's status and who last changed it.
+pub async fn set_status(
+    tx: &mut Tx,
+    id: &str,
+    status_id: &str,
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE leads SET status_id = $2, updated_by = $3, updated_by_name = $4, date_updated = $5 WHERE id = $1")
+        .bind(id).bind(status_id).bind(by).bind(by_name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Records who last changed a lead, and when.
+pub async fn touch(
+    tx: &mut Tx,
+    id: &str,
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE leads SET updated_by = $2, updated_by_name = $3, date_updated = $4 WHERE id = $1")
+        .bind(id).bind(by).bind(by_name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
 }
 
 /// One lead if it exists in the workspace and the scope sees it.
@@ -180,7 +275,8 @@ pub async fn list(
     sql.text_arg(workspace_id);
     push_scope(&mut sql, scope);
     push_filter(&mut sql, filter);
-    sql.push(" ORDER BY l.date_updated DESC, l.id DESC LIMIT ")
+    push_order(&mut sql, filter);
+    sql.push(" LIMIT ")
         .arg(Arg::Int(limit))
         .push(" OFFSET ")
         .arg(Arg::Int(skip));

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod custom_fields;
 pub mod groups;
+pub mod jobs;
 pub mod leads;
 pub mod memberships;
 pub mod orgs;

@@ -1,0 +1,550 @@
+//! Lead search (Close's `query` string and a subset of the advanced-filtering `s_query`) and
+//! bulk actions as resumable jobs (SPEC S4): `set_custom_field` (how leads are reassigned),
+//! `clear_custom_field`, `set_lead_status`, and bulk delete. Targets are chosen with the
+//! creator's visibility when the job is made; a worker applies the change item by item.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use corral_domain::ids::random_base62;
+use corral_domain::search::{Op, Term, parse_query};
+use corral_domain::{Actor, Permission};
+use corral_store::model::BulkJobRow;
+use corral_store::queries::leads::{self, DateColumn, LeadFilter};
+use corral_store::queries::{custom_fields, jobs, users};
+use corral_store::{Tx, now};
+use serde_json::{Value, json};
+
+use crate::roles::{active_membership, actor_for};
+use crate::{Result, ServiceError, Services};
+
+/// Most leads one bulk action may touch.
+pub const MAX_BULK: i64 = 100_000;
+/// Items applied per transaction.
+const BATCH: i64 = 200;
+
+fn parse_moment(v: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(v, f) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+async fn field_id(tx: &mut Tx, workspace_id: &str, name_or_id: &str) -> Result<Option<String>> {
+    let key = name_or_id.strip_prefix("custom.").unwrap_or(name_or_id);
+    let fields = custom_fields::list(tx, workspace_id, "lead").await?;
+    Ok(fields
+        .into_iter()
+        .find(|f| f.id == key || f.name.eq_ignore_ascii_case(key))
+        .map(|f| f.id))
+}
+
+/// Turns a `query` string into a lead filter.
+pub(crate) async fn filter_from_query(
+    tx: &mut Tx,
+    workspace_id: &str,
+    q: &str,
+) -> Result<LeadFilter> {
+    let mut f = LeadFilter::default();
+    for term in parse_query(q)? {
+        match term {
+            Term::Text(t) => f.name_contains = Some(t),
+            Term::Sort { field, descending } => {
+                let col = match field.as_str() {
+                    "date_updated" => DateColumn::Updated,
+                    "date_created" => DateColumn::Created,
+                    other => {
+                        return Err(ServiceError::field(
+                            "query",
+                            format!("Cannot sort by '{other}'; use date_updated or date_created."),
+                        ));
+                    }
+                };
+                f.order = Some((col, descending));
+            }
+            Term::Field { name, op, value } => match (name.as_str(), op) {
+                ("date_updated" | "date_created", op) => {
+                    let col = if name == "date_updated" {
+                        DateColumn::Updated
+                    } else {
+                        DateColumn::Created
+                    };
+                    let t = parse_moment(&value).ok_or_else(|| {
+                        ServiceError::field(
+                            "query",
+                            format!("'{value}' is not a date or date-time."),
+                        )
+                    })?;
+                    let sql_op = match op {
+                        Op::Eq => ">=",
+                        Op::Ge => ">=",
+                        Op::Gt => ">",
+                        Op::Le => "<=",
+                        Op::Lt => "<",
+                    };
+                    f.dates.push((col, sql_op, t));
+                }
+                ("status" | "lead_status", Op::Eq) => {
+                    let statuses = leads::statuses(tx, workspace_id).await?;
+                    let s = statuses
+                        .iter()
+                        .find(|s| s.label.eq_ignore_ascii_case(&value) || s.id == value)
+                        .ok_or_else(|| {
+                            ServiceError::field(
+                                "query",
+                                format!("There is no lead status '{value}'."),
+                            )
+                        })?;
+                    f.status_id = Some(s.id.clone());
+                }
+                ("name", Op::Eq) => f.name_contains = Some(value),
+                (other, Op::Eq) => {
+                    let id = field_id(tx, workspace_id, other).await?.ok_or_else(|| {
+                        ServiceError::field(
+                            "query",
+                            format!("'{other}' is not a field leads can be searched by."),
+                        )
+                    })?;
+                    if value == "none" || value == "*none*" {
+                        f.field_empty.push(id);
+                    } else {
+                        f.field_equals.push((id, value));
+                    }
+                }
+                (other, _) => {
+                    return Err(ServiceError::field(
+                        "query",
+                        format!("'{other}' cannot be compared with < or >."),
+                    ));
+                }
+            },
+        }
+    }
+    Ok(f)
+}
+
+/// Adds one `s_query` leaf (the advanced-filtering JSON) to a filter.
+async fn apply_s_query(
+    tx: &mut Tx,
+    workspace_id: &str,
+    q: &Value,
+    f: &mut LeadFilter,
+) -> Result<()> {
+    let bad = |m: String| ServiceError::field("s_query", m);
+    match q.get("type").and_then(Value::as_str) {
+        Some("and") => {
+            for sub in q
+                .get("queries")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("An 'and' query needs a 'queries' list.".into()))?
+            {
+                Box::pin(apply_s_query(tx, workspace_id, sub, f)).await?;
+            }
+            Ok(())
+        }
+        Some("object_type") => match q.get("object_type").and_then(Value::as_str) {
+            Some("lead") => Ok(()),
+            other => Err(bad(format!(
+                "Bulk actions here work on leads, not {other:?}."
+            ))),
+        },
+        Some("text") => {
+            f.name_contains = q.get("value").and_then(Value::as_str).map(str::to_string);
+            Ok(())
+        }
+        Some("field_condition") => {
+            let field = q
+                .get("field")
+                .ok_or_else(|| bad("A field_condition needs a 'field'.".into()))?;
+            let cond = q
+                .get("condition")
+                .ok_or_else(|| bad("A field_condition needs a 'condition'.".into()))?;
+            let target = match field.get("type").and_then(Value::as_str) {
+                Some("custom_field") => {
+                    let id = field
+                        .get("custom_field_id")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| bad("A custom_field needs 'custom_field_id'.".into()))?;
+                    field_id(tx, workspace_id, id)
+                        .await?
+                        .ok_or_else(|| bad(format!("There is no lead custom field '{id}'.")))?
+                }
+                Some("regular_field") => match field.get("field_name").and_then(Value::as_str) {
+                    Some("name") => {
+                        f.name_contains = cond
+                            .get("value")
+                            .and_then(Value::as_str)
+                            .map(str::to_string);
+                        return Ok(());
+                    }
+                    Some("status_id") => {
+                        f.status_id = cond
+                            .get("values")
+                            .and_then(Value::as_array)
+                            .and_then(|v| v.first())
+                            .and_then(Value::as_str)
+                            .map(str::to_string);
+                        return Ok(());
+                    }
+                    other => return Err(bad(format!("Filtering on {other:?} is not supported."))),
+                },
+                other => return Err(bad(format!("Field type {other:?} is not supported."))),
+            };
+            match cond.get("type").and_then(Value::as_str) {
+                Some("exists") if cond.get("negate").and_then(Value::as_bool) == Some(true) => {
+                    f.field_empty.push(target)
+                }
+                Some("term") | Some("reference") => {
+                    let vals = cond
+                        .get("values")
+                        .or_else(|| cond.get("object_ids"))
+                        .and_then(Value::as_array)
+                        .ok_or_else(|| bad("A term condition needs 'values'.".into()))?;
+                    let [one] = vals.as_slice() else {
+                        return Err(bad("Give exactly one value to match.".into()));
+                    };
+                    f.field_equals
+                        .push((target, one.as_str().unwrap_or_default().to_string()));
+                }
+                other => return Err(bad(format!("Condition type {other:?} is not supported."))),
+            }
+            Ok(())
+        }
+        other => Err(bad(format!("Query type {other:?} is not supported."))),
+    }
+}
+
+/// What a bulk action selects.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub query: Option<String>,
+    pub s_query: Option<Value>,
+    pub results_limit: Option<i64>,
+}
+
+/// A bulk action request.
+#[derive(Debug, Clone)]
+pub enum BulkAction {
+    SetCustomField {
+        field: String,
+        values: Vec<Value>,
+        operation: String,
+    },
+    ClearCustomField {
+        field: String,
+    },
+    SetLeadStatus {
+        status_id: String,
+    },
+    Delete,
+}
+
+impl Services {
+    /// The filter a `query` string stands for, in the actor's workspace.
+    pub async fn lead_filter(&self, actor: &Actor, query: &str) -> Result<LeadFilter> {
+        let mut tx = self.db().read().await?;
+        filter_from_query(&mut tx, &actor.workspace_id, query).await
+    }
+
+    /// Starts a bulk action over the visible leads the selection matches.
+    pub async fn start_bulk(
+        &self,
+        actor: &Actor,
+        action: BulkAction,
+        selection: Selection,
+    ) -> Result<BulkJobRow> {
+        match action {
+            BulkAction::Delete => actor.require(Permission::BulkDelete)?,
+            _ => actor.require(Permission::BulkEdit)?,
+        }
+        let mut tx = self.db().write().await?;
+        let mut filter = match &selection.query {
+            Some(q) => filter_from_query(&mut tx, &actor.workspace_id, q).await?,
+            None => LeadFilter::default(),
+        };
+        if let Some(s) = &selection.s_query {
+            apply_s_query(&mut tx, &actor.workspace_id, s, &mut filter).await?;
+        }
+        let (action_name, params) = match &action {
+            BulkAction::SetCustomField {
+                field,
+                values,
+                operation,
+            } => {
+                let id = field_id(&mut tx, &actor.workspace_id, field)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::field(
+                            "custom_field_id",
+                            format!("There is no lead custom field '{field}'."),
+                        )
+                    })?;
+                if !matches!(operation.as_str(), "replace" | "add" | "remove") {
+                    return Err(ServiceError::field(
+                        "custom_field_operation",
+                        "Use 'replace', 'add' or 'remove'.",
+                    ));
+                }
+                let f = custom_fields::get(&mut tx, &actor.workspace_id, &id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("Custom field"))?;
+                if values.len() > 1 && !f.accepts_multiple_values {
+                    return Err(ServiceError::field(
+                        "custom_field_values",
+                        format!("'{}' holds one value.", f.name),
+                    ));
+                }
+                for v in values {
+                    if f.field_type == "user" {
+                        let uid = v.as_str().unwrap_or_default();
+                        let m = corral_store::queries::memberships::find(
+                            &mut tx,
+                            &actor.workspace_id,
+                            uid,
+                        )
+                        .await?;
+                        if m.is_none_or(|m| m.status != "active") {
+                            return Err(ServiceError::field(
+                                "custom_field_value",
+                                format!("'{uid}' is not an active member of this workspace."),
+                            ));
+                        }
+                    }
+                }
+                (
+                    "set_custom_field",
+                    json!({"custom_field_id": id, "custom_field_name": f.name, "values": values, "operation": operation}),
+                )
+            }
+            BulkAction::ClearCustomField { field } => {
+                let id = field_id(&mut tx, &actor.workspace_id, field)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::field(
+                            "custom_field_id",
+                            format!("There is no lead custom field '{field}'."),
+                        )
+                    })?;
+                ("clear_custom_field", json!({"custom_field_id": id}))
+            }
+            BulkAction::SetLeadStatus { status_id } => {
+                let statuses = leads::statuses(&mut tx, &actor.workspace_id).await?;
+                if !statuses.iter().any(|s| &s.id == status_id) {
+                    return Err(ServiceError::field(
+                        "lead_status_id",
+                        format!("There is no lead status '{status_id}'."),
+                    ));
+                }
+                ("set_lead_status", json!({"lead_status_id": status_id}))
+            }
+            BulkAction::Delete => ("delete", json!({})),
+        };
+        let cap = selection
+            .results_limit
+            .unwrap_or(MAX_BULK)
+            .clamp(0, MAX_BULK);
+        let ids = leads::matching_ids(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            &filter,
+            cap,
+        )
+        .await?;
+        let t = now();
+        let job = BulkJobRow {
+            id: format!("{}_{}", if matches!(action, BulkAction::Delete) { "bulkdelete" } else { "bulkedit" }, random_base62(43)),
+            workspace_id: actor.workspace_id.clone(),
+            kind: if matches!(action, BulkAction::Delete) { "delete".into() } else { "edit".into() },
+            action: action_name.into(),
+            params: params.to_string(),
+            selection: json!({"query": selection.query, "s_query": selection.s_query, "results_limit": selection.results_limit}).to_string(),
+            membership_id: actor.membership_id.clone(),
+            created_by: actor.user_id.clone(),
+            status: if ids.is_empty() { "done".into() } else { "created".into() },
+            n_objects: ids.len() as i64,
+            n_objects_processed: 0,
+            error: None,
+            lease_until: None,
+            date_created: t,
+            date_updated: t,
+        };
+        jobs::insert(&mut tx, &job, &ids).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    pub async fn bulk_job(&self, actor: &Actor, id: &str) -> Result<BulkJobRow> {
+        let mut tx = self.db().read().await?;
+        jobs::get(&mut tx, &actor.workspace_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Bulk action"))
+    }
+
+    pub async fn bulk_jobs(&self, actor: &Actor, kind: &str) -> Result<Vec<BulkJobRow>> {
+        let mut tx = self.db().read().await?;
+        Ok(jobs::list(&mut tx, &actor.workspace_id, kind, 100).await?)
+    }
+
+    /// Runs every runnable job a batch at a time; returns items applied. Safe on several
+    /// nodes: a job is leased before each batch.
+    pub async fn run_jobs_once(&self) -> Result<usize> {
+        let mut tx = self.db().read().await?;
+        let runnable = jobs::runnable(&mut tx, now()).await?;
+        drop(tx);
+        let mut applied = 0;
+        for job in runnable {
+            applied += self.run_job(&job).await?;
+        }
+        Ok(applied)
+    }
+
+    async fn run_job(&self, job: &BulkJobRow) -> Result<usize> {
+        let mut applied = 0;
+        let mut lease = job.lease_until;
+        loop {
+            let mut tx = self.db().write().await?;
+            let until = now() + chrono::Duration::seconds(60);
+            if !jobs::lease(&mut tx, &job.id, now(), until, lease).await? {
+                return Ok(applied);
+            }
+            lease = Some(until);
+            // The creator's access is checked again for every batch: a job stops when they
+            // lose it.
+            let actor = match active_membership(&mut tx, &job.membership_id).await {
+                Ok(m) => actor_for(&mut tx, &m).await?,
+                Err(_) => {
+                    jobs::finish(
+                        &mut tx,
+                        &job.id,
+                        "error",
+                        Some("The member who started this action no longer has access."),
+                        now(),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(applied);
+                }
+            };
+            let items = jobs::pending_items(&mut tx, &job.id, BATCH).await?;
+            if items.is_empty() {
+                jobs::finish(&mut tx, &job.id, "done", None, now()).await?;
+                tx.commit().await?;
+                return Ok(applied);
+            }
+            let params: Value = serde_json::from_str(&job.params).unwrap_or_else(|_| json!({}));
+            let who = users::get(&mut tx, &actor.user_id)
+                .await?
+                .map(|u| {
+                    format!("{} {}", u.first_name, u.last_name)
+                        .trim()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let mut done = 0i64;
+            for (position, lead_id) in items {
+                // A lead that is gone or no longer visible to the creator is skipped.
+                if leads::get(&mut tx, &actor.workspace_id, &lead_id, &actor.lead_scope)
+                    .await?
+                    .is_some()
+                {
+                    apply(&mut tx, &job.action, &params, &lead_id, &actor, &who).await?;
+                }
+                if jobs::mark_item_done(&mut tx, &job.id, position).await? {
+                    done += 1;
+                }
+            }
+            jobs::add_progress(&mut tx, &job.id, done, now()).await?;
+            tx.commit().await?;
+            applied += done as usize;
+        }
+    }
+}
+
+async fn apply(
+    tx: &mut Tx,
+    action: &str,
+    params: &Value,
+    lead_id: &str,
+    actor: &Actor,
+    who: &str,
+) -> Result<()> {
+    let t = now();
+    match action {
+        "set_custom_field" => {
+            let field = params["custom_field_id"].as_str().unwrap_or_default();
+            let new: Vec<String> = params["values"]
+                .as_array()
+                .map(|v| {
+                    v.iter()
+                        .map(|x| {
+                            x.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| x.to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let values = match params["operation"].as_str() {
+                Some("add") | Some("remove") => {
+                    let current: Vec<String> = leads::field_values(tx, &[lead_id.to_string()])
+                        .await?
+                        .into_iter()
+                        .filter(|v| v.field_id == field)
+                        .map(|v| v.value)
+                        .collect();
+                    if params["operation"] == "add" {
+                        let mut c = current;
+                        c.extend(new);
+                        c.dedup();
+                        c
+                    } else {
+                        current.into_iter().filter(|v| !new.contains(v)).collect()
+                    }
+                }
+                _ => new,
+            };
+            leads::set_field_values(tx, lead_id, field, &values).await?;
+            leads::touch(tx, lead_id, &actor.user_id, who, t).await?;
+        }
+        "clear_custom_field" => {
+            leads::set_field_values(
+                tx,
+                lead_id,
+                params["custom_field_id"].as_str().unwrap_or_default(),
+                &[],
+            )
+            .await?;
+            leads::touch(tx, lead_id, &actor.user_id, who, t).await?;
+        }
+        "set_lead_status" => {
+            leads::set_status(
+                tx,
+                lead_id,
+                params["lead_status_id"].as_str().unwrap_or_default(),
+                &actor.user_id,
+                who,
+                t,
+            )
+            .await?
+        }
+        "delete" => leads::delete(tx, lead_id).await?,
+        other => {
+            return Err(ServiceError::Internal(format!(
+                "unknown bulk action {other}"
+            )));
+        }
+    }
+    Ok(())
+}

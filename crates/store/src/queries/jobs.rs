@@ -1,0 +1,88 @@
+//! Bulk-action jobs and their items.
+
+use crate::model::{BulkJobRow, Ts};
+use crate::queries::db_err;
+use crate::{Result, Tx, on};
+
+macro_rules! job_cols {
+    () => {
+        "id, workspace_id, kind, action, params, selection, membership_id, created_by, status, n_objects, n_objects_processed, error, lease_until, date_created, date_updated"
+    };
+}
+
+pub async fn insert(tx: &mut Tx, j: &BulkJobRow, lead_ids: &[String]) -> Result<()> {
+    on!(tx, c => sqlx::query(concat!("INSERT INTO bulk_jobs (", job_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
+        .bind(&j.id).bind(&j.workspace_id).bind(&j.kind).bind(&j.action).bind(&j.params).bind(&j.selection).bind(&j.membership_id)
+        .bind(&j.created_by).bind(&j.status).bind(j.n_objects).bind(j.n_objects_processed).bind(&j.error).bind(j.lease_until)
+        .bind(j.date_created).bind(j.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    for (i, lead) in lead_ids.iter().enumerate() {
+        on!(tx, c => sqlx::query("INSERT INTO bulk_job_items (job_id, position, lead_id) VALUES ($1, $2, $3)")
+            .bind(&j.id).bind(i as i64).bind(lead).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<BulkJobRow>> {
+    on!(tx, c => sqlx::query_as::<_, BulkJobRow>(concat!("SELECT ", job_cols!(), " FROM bulk_jobs WHERE workspace_id = $1 AND id = $2"))
+        .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+pub async fn list(
+    tx: &mut Tx,
+    workspace_id: &str,
+    kind: &str,
+    limit: i64,
+) -> Result<Vec<BulkJobRow>> {
+    on!(tx, c => sqlx::query_as::<_, BulkJobRow>(concat!("SELECT ", job_cols!(), " FROM bulk_jobs WHERE workspace_id = $1 AND kind = $2 ORDER BY date_created DESC, id DESC LIMIT $3"))
+        .bind(workspace_id).bind(kind).bind(limit).fetch_all(c).await).map_err(db_err)
+}
+
+/// Jobs with work left whose lease (if any) has run out.
+pub async fn runnable(tx: &mut Tx, now: Ts) -> Result<Vec<BulkJobRow>> {
+    on!(tx, c => sqlx::query_as::<_, BulkJobRow>(concat!("SELECT ", job_cols!(), " FROM bulk_jobs WHERE status IN ('created', 'processing') AND (lease_until IS NULL OR lease_until < $1) ORDER BY date_created, id LIMIT 10"))
+        .bind(now).fetch_all(c).await).map_err(db_err)
+}
+
+/// Takes (or renews) the lease on a job; true when this worker holds it now.
+pub async fn lease(
+    tx: &mut Tx,
+    id: &str,
+    now: Ts,
+    until: Ts,
+    previous: Option<Ts>,
+) -> Result<bool> {
+    let n = on!(tx, c => sqlx::query("UPDATE bulk_jobs SET lease_until = $3, status = 'processing', date_updated = $2 WHERE id = $1 AND status IN ('created', 'processing') AND (lease_until IS NULL OR lease_until < $2 OR lease_until = $4)")
+        .bind(id).bind(now).bind(until).bind(previous).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(n == 1)
+}
+
+/// The next items not yet done, in order.
+pub async fn pending_items(tx: &mut Tx, job_id: &str, limit: i64) -> Result<Vec<(i64, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (i64, String)>("SELECT position, lead_id FROM bulk_job_items WHERE job_id = $1 AND done = FALSE ORDER BY position LIMIT $2")
+        .bind(job_id).bind(limit).fetch_all(c).await).map_err(db_err)
+}
+
+pub async fn mark_item_done(tx: &mut Tx, job_id: &str, position: i64) -> Result<bool> {
+    let n = on!(tx, c => sqlx::query("UPDATE bulk_job_items SET done = TRUE WHERE job_id = $1 AND position = $2 AND done = FALSE")
+        .bind(job_id).bind(position).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(n == 1)
+}
+
+pub async fn add_progress(tx: &mut Tx, job_id: &str, n: i64, now: Ts) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE bulk_jobs SET n_objects_processed = n_objects_processed + $2, date_updated = $3 WHERE id = $1")
+        .bind(job_id).bind(n).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn finish(
+    tx: &mut Tx,
+    job_id: &str,
+    status: &str,
+    error: Option<&str>,
+    now: Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE bulk_jobs SET status = $2, error = $3, lease_until = NULL, date_updated = $4 WHERE id = $1")
+        .bind(job_id).bind(status).bind(error).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
