@@ -506,8 +506,11 @@ async fn apply(
                         .collect();
                     if params["operation"] == "add" {
                         let mut c = current;
-                        c.extend(new);
-                        c.dedup();
+                        for v in new {
+                            if !c.contains(&v) {
+                                c.push(v);
+                            }
+                        }
                         c
                     } else {
                         current.into_iter().filter(|v| !new.contains(v)).collect()

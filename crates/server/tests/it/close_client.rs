@@ -63,3 +63,41 @@ async fn official_close_python_client_reads_me_organization_and_users() {
         assert!(stdout.contains("passed, 0 failed"), "{stdout}");
     }
 }
+
+#[tokio::test]
+async fn official_close_python_client_works_with_leads_and_bulk_edit() {
+    let Some(python) = python_with_closeio() else {
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/close_client/leads.py");
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let key = d["members"][0]["api_key"].as_str().unwrap().to_string();
+        let users: Vec<String> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .map(|m| m["user_id"].as_str().unwrap().to_string())
+            .collect();
+        let (old, new) = (users[0].clone(), users[1].clone());
+        let base = format!("{}/api/v1/", app.url);
+        let python = python.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(&python)
+                .args([script, &base, &key, &old, &new])
+                .output()
+                .expect("run python")
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{engine:?}\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("passed, 0 failed"));
+    }
+}
