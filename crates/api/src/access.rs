@@ -22,6 +22,7 @@ pub fn routes() -> Router<ApiState> {
             "/api/v1/role/{id}",
             get(get_role).put(update_role).delete(delete_role),
         )
+        .route("/api/v1/role/{id}/preview", post(preview_role))
         .route("/api/v1/group", get(list_groups).post(create_group))
         .route(
             "/api/v1/group/{id}",
@@ -295,4 +296,22 @@ async fn list_custom_fields(
         })
         .collect();
     Ok(Json(json!({"data": data, "has_more": false})).into_response())
+}
+
+async fn preview_role(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = Body(json_object(&bytes)?);
+    let impacts = st
+        .services
+        .preview_role(&actor, &id, role_input(&b)?)
+        .await?;
+    let data: Vec<Value> = impacts
+        .iter()
+        .map(|i| json!({"membership_id": i.membership_id, "user_id": i.user_id, "name": i.name, "visible_before": i.visible_before, "visible_after": i.visible_after, "gained": i.gained, "lost": i.lost}))
+        .collect();
+    Ok(Json(json!({"role_id": id, "data": data})).into_response())
 }

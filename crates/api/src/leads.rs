@@ -18,6 +18,8 @@ pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/lead", get(list).post(create))
         .route("/api/v1/lead/{id}", get(one).put(update).delete(remove))
+        .route("/api/v1/lead/{id}/visibility", get(lead_visibility))
+        .route("/api/v1/explain", get(explain))
         .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
         .route("/api/v1/bulk_action/edit/{id}", get(get_job))
         .route(
@@ -453,4 +455,44 @@ async fn get_job(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(Json(job(&st.services.bulk_job(&actor, &id).await?)).into_response())
+}
+
+async fn lead_visibility(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let data: Vec<Value> = st
+        .services
+        .lead_visibility(&actor, &id)
+        .await?
+        .iter()
+        .map(|m| json!({"membership_id": m.membership_id, "user_id": m.user_id, "name": m.name, "role_name": m.role_name, "visible": m.visible, "reasons": m.reasons}))
+        .collect();
+    Ok(Json(json!({"lead_id": id, "data": data})).into_response())
+}
+
+async fn explain(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::from_query(q.as_deref());
+    let need = |k: &str| {
+        p.get(k)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::field(k, format!("`{k}` is required.")))
+    };
+    let (m, l) = (need("membership_id")?, need("lead_id")?);
+    let action = p
+        .get("action")
+        .filter(|a| !a.is_empty())
+        .unwrap_or("view")
+        .to_string();
+    let d = st
+        .services
+        .explain_lead_action(&actor, &m, &l, &action)
+        .await?;
+    Ok(Json(json!({"membership_id": m, "lead_id": l, "action": action, "allowed": d.allowed, "reasons": d.reasons})).into_response())
 }

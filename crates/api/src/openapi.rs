@@ -713,6 +713,36 @@ pub const OPERATIONS: &[Operation] = &[
         body: None,
         paged: false,
     },
+    Operation {
+        method: "get",
+        path: "/api/v1/lead/{id}/visibility/",
+        id: "getLeadVisibility",
+        summary: "Who can see this lead, and why (needs manage_organization)",
+        tag: "Leads",
+        ok: (200, Some("Explanations")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/explain/",
+        id: "explainAccess",
+        summary: "May a member view, edit or delete a lead, and why (membership_id, lead_id, action)",
+        tag: "Leads",
+        ok: (200, Some("Decision")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/role/{id}/preview/",
+        id: "previewRole",
+        summary: "What a role edit would change: leads each holder gains and loses; nothing is saved",
+        tag: "Roles",
+        ok: (200, Some("RolePreview")),
+        body: Some("RoleInput"),
+        paged: false,
+    },
 ];
 
 fn error_response(description: &str) -> Value {
@@ -970,6 +1000,9 @@ fn schemas() -> Value {
         "JobList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } }, "has_more": { "type": "boolean" } } },
         "BulkEdit": { "type": "object", "required": ["type"], "properties": { "type": { "type": "string", "enum": ["set_custom_field", "clear_custom_field", "set_lead_status"] }, "s_query": { "type": "object" }, "query": { "type": "string" }, "results_limit": { "type": "integer" }, "custom_field_id": { "type": "string" }, "custom_field_name": { "type": "string" }, "custom_field_value": {}, "custom_field_values": { "type": "array" }, "custom_field_operation": { "type": "string", "enum": ["replace", "add", "remove"] }, "lead_status_id": { "type": "string" } } },
         "BulkDelete": { "type": "object", "properties": { "s_query": { "type": "object" }, "query": { "type": "string" }, "results_limit": { "type": "integer" } } },
+        "Explanations": { "type": "object", "properties": { "lead_id": { "type": "string" }, "data": { "type": "array", "items": { "type": "object", "properties": { "membership_id": { "type": "string" }, "visible": { "type": "boolean" }, "reasons": { "type": "array", "items": { "type": "string" } } } } } } },
+        "Decision": { "type": "object", "required": ["allowed", "reasons"], "properties": { "allowed": { "type": "boolean" }, "reasons": { "type": "array", "items": { "type": "string" } } } },
+        "RolePreview": { "type": "object", "properties": { "role_id": { "type": "string" }, "data": { "type": "array", "items": { "type": "object", "properties": { "membership_id": { "type": "string" }, "visible_before": { "type": "integer" }, "visible_after": { "type": "integer" }, "gained": { "type": "integer" }, "lost": { "type": "integer" } } } } } },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

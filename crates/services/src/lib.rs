@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bulk;
 pub mod demo;
 mod error;
+pub mod explain;
 pub mod leads;
 pub mod members;
 pub mod outbox;

@@ -110,7 +110,17 @@ pub async fn scope_for(
     if effective.contains(corral_domain::Permission::ViewAllLeads) {
         return Ok(LeadScope::All);
     }
-    let role = match roles::get(tx, &m.workspace_id, &m.role_id).await? {
+    let role = role_visibility(tx, &m.workspace_id, &m.role_id).await?;
+    scope_with(tx, m, effective, &role).await
+}
+
+/// A role's stored visibility settings (none for built-in roles).
+pub async fn role_visibility(
+    tx: &mut Tx,
+    workspace_id: &str,
+    role_id: &str,
+) -> Result<RoleVisibility> {
+    Ok(match roles::get(tx, workspace_id, role_id).await? {
         Some(r) => RoleVisibility {
             field_ids: r
                 .visibility_user_lcf_ids
@@ -127,7 +137,20 @@ pub async fn scope_for(
             include_reports: r.visibility_include_reports,
         },
         None => RoleVisibility::default(),
-    };
+    })
+}
+
+/// The scope a membership would have with `effective` permissions and `role` visibility.
+pub async fn scope_with(
+    tx: &mut Tx,
+    m: &MembershipRow,
+    effective: &PermissionSet,
+    role: &RoleVisibility,
+) -> Result<LeadScope> {
+    if effective.contains(corral_domain::Permission::ViewAllLeads) {
+        return Ok(LeadScope::All);
+    }
+    let role = role.clone();
     let user_fields: Vec<String> =
         corral_store::queries::custom_fields::list(tx, &m.workspace_id, "lead")
             .await?

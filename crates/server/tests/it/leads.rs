@@ -283,3 +283,166 @@ async fn leads_pages_show_only_visible_leads() {
     let (_, _, html) = b.get("/leads?q=hidden").await;
     assert!(!html.contains("Hidden Holdings"));
 }
+
+#[tokio::test]
+async fn explain_who_sees_a_lead_and_preview_a_role_edit() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (a, b) = (&users[0], &users[1]);
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling", "delete_leads"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        let rid = closer["id"].as_str().unwrap().to_string();
+        for m in [a, b] {
+            app.put(
+                &owner,
+                &format!("membership/{}/", m["membership_id"].as_str().unwrap()),
+                &json!({"role_id": rid}),
+            )
+            .await;
+        }
+        app.put(
+            &owner,
+            &format!("membership/{}/", b["membership_id"].as_str().unwrap()),
+            &json!({"restrictions": ["no_delete"]}),
+        )
+        .await;
+        let (_, lead) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Explained", format!("custom.{cf}"): a["user_id"]}),
+            )
+            .await;
+        let lid = lead["id"].as_str().unwrap().to_string();
+        for i in 0..3 {
+            app.post(&owner, "lead/", &json!({"name": format!("Unassigned {i}")}))
+                .await;
+        }
+
+        let (s, v) = app.get(&owner, &format!("lead/{lid}/visibility/")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let row = |m: &Value| {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["membership_id"] == m["membership_id"])
+                .unwrap()
+                .clone()
+        };
+        let ra = row(a);
+        assert_eq!(ra["visible"], true);
+        assert!(ra["reasons"].to_string().contains("Lead Owner is"), "{ra}");
+        let rb = row(b);
+        assert_eq!(rb["visible"], false);
+        assert!(
+            rb["reasons"].to_string().contains("not this member"),
+            "{rb}"
+        );
+        let admin_row = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["user_id"] == d["members"][0]["user_id"])
+            .unwrap()
+            .clone();
+        assert!(admin_row["reasons"].to_string().contains("view_all_leads"));
+        // Only organization managers get the summary.
+        assert_eq!(
+            app.get(&key(a), &format!("lead/{lid}/visibility/")).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        // Allow/deny for one action with the chain of reasons.
+        let q = |m: &Value, action: &str| {
+            format!(
+                "explain/?membership_id={}&lead_id={lid}&action={action}",
+                m["membership_id"].as_str().unwrap()
+            )
+        };
+        let (_, e) = app.get(&owner, &q(a, "delete")).await;
+        assert_eq!(e["allowed"], true, "{e}");
+        assert!(e["reasons"].to_string().contains("grants 'delete_leads'"));
+        let (_, e) = app.get(&owner, &q(b, "view")).await;
+        assert_eq!(e["allowed"], false);
+        // Give B the lead: visible now, but the restriction still forbids deleting it.
+        app.put(
+            &owner,
+            &format!("lead/{lid}/"),
+            &json!({format!("custom.{cf}"): b["user_id"]}),
+        )
+        .await;
+        let (_, e) = app.get(&owner, &q(b, "delete")).await;
+        assert_eq!(e["allowed"], false, "{e}");
+        assert!(e["reasons"].to_string().contains("no_delete"), "{e}");
+        // The explanation agrees with what actually happens.
+        assert_eq!(
+            app.delete(&key(b), &format!("lead/{lid}/")).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _) = app.get(&owner, "explain/?membership_id=x").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        // Preview: showing unassigned leads would give each Closer the 3 unassigned ones.
+        let (s, p) = app
+            .post(
+                &owner,
+                &format!("role/{rid}/preview/"),
+                &json!({"visibility_user_lcf_behavior": "allow_unassigned"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let pa = p["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["membership_id"] == a["membership_id"])
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                pa["visible_before"].as_i64(),
+                pa["visible_after"].as_i64(),
+                pa["gained"].as_i64(),
+                pa["lost"].as_i64()
+            ),
+            (Some(0), Some(3), Some(3), Some(0)),
+            "{pa}"
+        );
+        let pb = p["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["membership_id"] == b["membership_id"])
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (pb["visible_before"].as_i64(), pb["gained"].as_i64()),
+            (Some(1), Some(3)),
+            "{pb}"
+        );
+        // Nothing was saved by the preview.
+        let (_, role) = app.get(&owner, &format!("role/{rid}/")).await;
+        assert_eq!(role["visibility_user_lcf_behavior"], "require_assignment");
+        // Seeing everything: they lose nothing.
+        let (_, p) = app.post(&owner, &format!("role/{rid}/preview/"), &json!({"permissions": ["calling", "view_all_leads"], "visibility_user_lcf_ids": null, "visibility_user_lcf_behavior": null})).await;
+        assert!(
+            p["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["lost"] == 0 && x["visible_after"] == 4),
+            "{p}"
+        );
+    }
+}

@@ -371,3 +371,27 @@ pub async fn channel_taken(
         .bind(workspace_id).bind(kind).bind(value).fetch_one(c).await).map_err(db_err)?;
     Ok(n > 0)
 }
+
+/// How many leads of the workspace the scope sees.
+pub async fn count_visible(tx: &mut Tx, workspace_id: &str, scope: &LeadScope) -> Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM leads l WHERE l.workspace_id = ");
+    sql.text_arg(workspace_id);
+    push_scope(&mut sql, scope);
+    let n: Vec<Count> = fetch_all_built!(tx, sql, Count).map_err(db_err)?;
+    Ok(n.first().map(|c| c.n).unwrap_or(0))
+}
+
+/// How many leads both scopes see (to tell what a change gains and loses).
+pub async fn count_visible_both(
+    tx: &mut Tx,
+    workspace_id: &str,
+    a: &LeadScope,
+    b: &LeadScope,
+) -> Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM leads l WHERE l.workspace_id = ");
+    sql.text_arg(workspace_id);
+    push_scope(&mut sql, a);
+    push_scope(&mut sql, b);
+    let n: Vec<Count> = fetch_all_built!(tx, sql, Count).map_err(db_err)?;
+    Ok(n.first().map(|c| c.n).unwrap_or(0))
+}
