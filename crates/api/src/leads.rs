@@ -20,6 +20,9 @@ pub fn routes() -> Router<ApiState> {
         .route("/api/v1/lead/{id}", get(one).put(update).delete(remove))
         .route("/api/v1/lead/{id}/visibility", get(lead_visibility))
         .route("/api/v1/explain", get(explain))
+        .route("/api/v1/export/lead", axum::routing::post(start_export))
+        .route("/api/v1/export/{id}", get(get_export))
+        .route("/api/v1/export/{id}/download", get(download_export))
         .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
         .route("/api/v1/bulk_action/edit/{id}", get(get_job))
         .route(
@@ -495,4 +498,168 @@ async fn explain(
         .explain_lead_action(&actor, &m, &l, &action)
         .await?;
     Ok(Json(json!({"membership_id": m, "lead_id": l, "action": action, "allowed": d.allowed, "reasons": d.reasons})).into_response())
+}
+
+fn export_json(e: &corral_store::model::ExportRow) -> Value {
+    json!({
+        "id": e.id, "organization_id": e.workspace_id, "type": e.export_type, "format": e.format, "status": e.status,
+        "n_docs": e.n_docs, "n_docs_processed": e.n_docs, "created_by": e.created_by,
+        "download_url": format!("/api/v1/export/{}/download/", e.id), "date_created": wire::ts(&e.date_created),
+    })
+}
+
+/// The CSV of an export: one row per lead, custom fields by name, contacts joined.
+fn leads_csv(views: &[LeadView]) -> Result<String, String> {
+    let mut custom: Vec<(String, String)> = Vec::new();
+    for v in views {
+        for (f, _) in &v.custom {
+            if !custom.iter().any(|(id, _)| *id == f.id) {
+                custom.push((f.id.clone(), f.name.clone()));
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "id".to_string(),
+        "name".into(),
+        "status".into(),
+        "url".into(),
+        "description".into(),
+    ];
+    header.extend(custom.iter().map(|(_, n)| format!("custom.{n}")));
+    header.extend([
+        "contacts".to_string(),
+        "contact_emails".into(),
+        "created_by".into(),
+        "date_created".into(),
+        "date_updated".into(),
+    ]);
+    w.write_record(&header).map_err(|e| e.to_string())?;
+    for v in views {
+        let l = &v.lead;
+        let mut row = vec![
+            l.id.clone(),
+            l.name.clone(),
+            v.status_label.clone(),
+            l.url.clone().unwrap_or_default(),
+            l.description.clone(),
+        ];
+        for (id, _) in &custom {
+            row.push(
+                v.custom
+                    .iter()
+                    .find(|(f, _)| f.id == *id)
+                    .map(|(_, vals)| vals.join("; "))
+                    .unwrap_or_default(),
+            );
+        }
+        row.push(
+            v.contacts
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        let emails: Vec<String> = v
+            .contacts
+            .iter()
+            .flat_map(|c| {
+                parse_json_text(&c.emails)
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|e| e.get("email").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        row.push(emails.join("; "));
+        row.extend([
+            l.created_by_name.clone(),
+            wire::ts(&l.date_created),
+            wire::ts(&l.date_updated),
+        ]);
+        w.write_record(&row).map_err(|e| e.to_string())?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+}
+
+async fn start_export(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let m = json_object(&bytes)?;
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "format"
+                | "type"
+                | "query"
+                | "s_query"
+                | "results_limit"
+                | "sort"
+                | "fields"
+                | "date_format"
+                | "send_done_email"
+                | "include_activities"
+                | "include_smart_fields"
+        ) {
+            return Err(ApiError::field(k, format!("`{k}` is not an export field.")));
+        }
+    }
+    if let Some(t) = str_field(&m, "type")?
+        && t != "leads"
+    {
+        return Err(ApiError::field(
+            "type",
+            format!("Export type '{t}' is not supported yet; use 'leads'."),
+        ));
+    }
+    let format = str_field(&m, "format")?.unwrap_or_else(|| "csv".into());
+    let render = |views: &[LeadView]| -> Result<String, String> {
+        match format.as_str() {
+            "json" => serde_json::to_string(&views.iter().map(lead).collect::<Vec<_>>())
+                .map_err(|e| e.to_string()),
+            _ => leads_csv(views),
+        }
+    };
+    let e = st
+        .services
+        .export_leads(&actor, &format, selection(&m)?, &render)
+        .await?;
+    Ok(Json(export_json(&e)).into_response())
+}
+
+async fn get_export(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(export_json(&st.services.get_export(&actor, &id).await?)).into_response())
+}
+
+async fn download_export(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let e = st.services.get_export(&actor, &id).await?;
+    let (ctype, ext) = if e.format == "json" {
+        ("application/json", "json")
+    } else {
+        ("text/csv; charset=utf-8", "csv")
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, ctype.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"leads-{}.{ext}\"",
+                    e.date_created.format("%Y-%m-%d")
+                ),
+            ),
+        ],
+        e.content,
+    )
+        .into_response())
 }

@@ -743,6 +743,36 @@ pub const OPERATIONS: &[Operation] = &[
         body: Some("RoleInput"),
         paged: false,
     },
+    Operation {
+        method: "post",
+        path: "/api/v1/export/lead/",
+        id: "exportLeads",
+        summary: "Export the visible leads a query selects, as CSV or JSON (needs export)",
+        tag: "Exports",
+        ok: (200, Some("Export")),
+        body: Some("ExportInput"),
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/export/{id}/",
+        id: "getExport",
+        summary: "One of your exports",
+        tag: "Exports",
+        ok: (200, Some("Export")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/export/{id}/download/",
+        id: "downloadExport",
+        summary: "The exported file",
+        tag: "Exports",
+        ok: (200, None),
+        body: None,
+        paged: false,
+    },
 ];
 
 fn error_response(description: &str) -> Value {
@@ -1003,6 +1033,8 @@ fn schemas() -> Value {
         "Explanations": { "type": "object", "properties": { "lead_id": { "type": "string" }, "data": { "type": "array", "items": { "type": "object", "properties": { "membership_id": { "type": "string" }, "visible": { "type": "boolean" }, "reasons": { "type": "array", "items": { "type": "string" } } } } } } },
         "Decision": { "type": "object", "required": ["allowed", "reasons"], "properties": { "allowed": { "type": "boolean" }, "reasons": { "type": "array", "items": { "type": "string" } } } },
         "RolePreview": { "type": "object", "properties": { "role_id": { "type": "string" }, "data": { "type": "array", "items": { "type": "object", "properties": { "membership_id": { "type": "string" }, "visible_before": { "type": "integer" }, "visible_after": { "type": "integer" }, "gained": { "type": "integer" }, "lost": { "type": "integer" } } } } } },
+        "Export": { "type": "object", "required": ["id", "status", "format"], "properties": { "id": { "type": "string" }, "status": { "type": "string" }, "format": { "type": "string" }, "n_docs": { "type": "integer" }, "download_url": { "type": "string" } } },
+        "ExportInput": { "type": "object", "properties": { "format": { "type": "string", "enum": ["csv", "json"] }, "type": { "type": "string", "enum": ["leads"] }, "query": { "type": "string" }, "s_query": { "type": "object" }, "results_limit": { "type": "integer" } } },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

@@ -551,3 +551,73 @@ async fn apply(
     }
     Ok(())
 }
+
+impl Services {
+    /// Exports the visible leads the selection matches (needs `export`). `render` turns the
+    /// leads into the file (the adapter owns the file formats); the file is kept for download.
+    pub async fn export_leads(
+        &self,
+        actor: &Actor,
+        format: &str,
+        selection: Selection,
+        render: &(dyn Fn(&[crate::leads::LeadView]) -> std::result::Result<String, String> + Sync),
+    ) -> Result<corral_store::model::ExportRow> {
+        actor.require(Permission::Export)?;
+        if !matches!(format, "csv" | "json") {
+            return Err(ServiceError::field("format", "Use 'csv' or 'json'."));
+        }
+        let mut tx = self.db().read().await?;
+        let mut filter = match &selection.query {
+            Some(q) => filter_from_query(&mut tx, &actor.workspace_id, q).await?,
+            None => LeadFilter::default(),
+        };
+        if let Some(s) = &selection.s_query {
+            apply_s_query(&mut tx, &actor.workspace_id, s, &mut filter).await?;
+        }
+        let cap = selection
+            .results_limit
+            .unwrap_or(MAX_BULK)
+            .clamp(0, MAX_BULK);
+        let (rows, _) = leads::list(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            &filter,
+            0,
+            cap,
+        )
+        .await?;
+        let n = rows.len() as i64;
+        let views = crate::leads::load_lead_views(&mut tx, &actor.workspace_id, rows).await?;
+        drop(tx);
+        let content = render(&views)
+            .map_err(|e| ServiceError::Internal(format!("export rendering failed: {e}")))?;
+        let row = corral_store::model::ExportRow {
+            id: format!("expo_{}", random_base62(43)),
+            workspace_id: actor.workspace_id.clone(),
+            created_by: actor.user_id.clone(),
+            format: format.to_string(),
+            export_type: "leads".into(),
+            status: "done".into(),
+            n_docs: n,
+            content,
+            date_created: now(),
+        };
+        let mut tx = self.db().write().await?;
+        jobs::insert_export(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// One of the actor's own exports.
+    pub async fn get_export(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<corral_store::model::ExportRow> {
+        let mut tx = self.db().read().await?;
+        jobs::get_export(&mut tx, &actor.workspace_id, &actor.user_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Export"))
+    }
+}

@@ -140,7 +140,11 @@ fn labelled(items: &[(String, String)], key: &str) -> Value {
     )
 }
 
-async fn load_views(tx: &mut Tx, workspace_id: &str, rows: Vec<LeadRow>) -> Result<Vec<LeadView>> {
+pub(crate) async fn load_lead_views(
+    tx: &mut Tx,
+    workspace_id: &str,
+    rows: Vec<LeadRow>,
+) -> Result<Vec<LeadView>> {
     let ids: Vec<String> = rows.iter().map(|l| l.id.clone()).collect();
     let statuses = leads::statuses(tx, workspace_id).await?;
     let contacts = leads::contacts_of(tx, &ids).await?;
@@ -361,7 +365,7 @@ impl Services {
                 leads::add_channel(&mut tx, &contact_id, &actor.workspace_id, "phone", p).await?;
             }
         }
-        let view = load_views(&mut tx, &actor.workspace_id, vec![lead])
+        let view = load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
@@ -375,7 +379,7 @@ impl Services {
         let lead = leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
             .await?
             .ok_or_else(|| ServiceError::not_found("Lead"))?;
-        load_views(&mut tx, &actor.workspace_id, vec![lead])
+        load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
             .await?
             .pop()
             .ok_or_else(|| ServiceError::not_found("Lead"))
@@ -399,7 +403,10 @@ impl Services {
             limit,
         )
         .await?;
-        Ok((load_views(&mut tx, &actor.workspace_id, rows).await?, total))
+        Ok((
+            load_lead_views(&mut tx, &actor.workspace_id, rows).await?,
+            total,
+        ))
     }
 
     /// Partly updates a visible lead.
@@ -443,7 +450,7 @@ impl Services {
         lead.date_updated = now();
         leads::update(&mut tx, &lead).await?;
         self.apply_custom(&mut tx, actor, id, &input.custom).await?;
-        let view = load_views(&mut tx, &actor.workspace_id, vec![lead])
+        let view = load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;

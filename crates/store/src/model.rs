@@ -358,3 +358,16 @@ pub struct BulkJobRow {
     pub date_created: Ts,
     pub date_updated: Ts,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub created_by: String,
+    pub format: String,
+    pub export_type: String,
+    pub status: String,
+    pub n_docs: i64,
+    pub content: String,
+    pub date_created: Ts,
+}

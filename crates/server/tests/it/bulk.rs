@@ -214,3 +214,122 @@ async fn bulk_edit_reassigns_leads_and_respects_visibility() {
         assert_eq!(v["total_results"], 2);
     }
 }
+
+#[tokio::test]
+async fn exports_hold_exactly_the_visible_leads() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let u = app.demo_member("user");
+        app.post(&owner, "lead/", &json!({"name": "Quote \"Co\", Ltd", format!("custom.{cf}"): u["user_id"], "contacts": [{"name": "Q", "emails": [{"email": "q@quote.example"}]}]})).await;
+        app.post(&owner, "lead/", &json!({"name": "Someone else's"}))
+            .await;
+
+        let (s, e) = app
+            .post(
+                &owner,
+                "export/lead/",
+                &json!({"format": "csv", "query": ""}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        assert_eq!(e["n_docs"], 2);
+        let r = app
+            .http
+            .get(format!(
+                "{}{}",
+                app.url,
+                e["download_url"].as_str().unwrap()
+            ))
+            .basic_auth(&owner, Some(""))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let csv = r.text().await.unwrap();
+        assert!(
+            csv.starts_with(
+                "id,name,status,url,description,custom.Lead Owner,contacts,contact_emails"
+            ),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("\"Quote \"\"Co\"\", Ltd\""),
+            "RFC 4180 quoting: {csv}"
+        );
+        assert!(csv.contains("q@quote.example"));
+
+        // A limited member with `export` gets only what they see.
+        let (_, role) = app.post(&owner, "role/", &json!({"name": "Exporter", "permissions": ["export"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", u["membership_id"].as_str().unwrap()),
+            &json!({"role_id": role["id"]}),
+        )
+        .await;
+        let (s, e) = app
+            .post(
+                &key(&u),
+                "export/lead/",
+                &json!({"format": "json", "query": ""}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        assert_eq!(e["n_docs"], 1);
+        let (_, file) = app
+            .get(
+                &key(&u),
+                &format!("export/{}/download/", e["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(file.as_array().unwrap().len(), 1);
+        assert_eq!(file[0]["name"], "Quote \"Co\", Ltd");
+        // Exports are private to their maker.
+        assert_eq!(
+            app.get(&owner, &format!("export/{}/", e["id"].as_str().unwrap()))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        // No `export` permission (or a no_export restriction): refused.
+        let r = app.demo_member("restricteduser");
+        assert_eq!(
+            app.post(
+                &key(&r),
+                "export/lead/",
+                &json!({"format": "csv", "query": ""})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        app.put(
+            &owner,
+            &format!("membership/{}/", u["membership_id"].as_str().unwrap()),
+            &json!({"restrictions": ["no_export"]}),
+        )
+        .await;
+        assert_eq!(
+            app.post(
+                &key(&u),
+                "export/lead/",
+                &json!({"format": "csv", "query": ""})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _) = app
+            .post(&owner, "export/lead/", &json!({"format": "xls"}))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+}

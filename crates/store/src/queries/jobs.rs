@@ -86,3 +86,21 @@ pub async fn finish(
         .bind(job_id).bind(status).bind(error).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
+
+pub async fn insert_export(tx: &mut Tx, e: &crate::model::ExportRow) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO exports (id, workspace_id, created_by, format, export_type, status, n_docs, content, date_created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(&e.id).bind(&e.workspace_id).bind(&e.created_by).bind(&e.format).bind(&e.export_type).bind(&e.status).bind(e.n_docs).bind(&e.content).bind(e.date_created)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// An export of the workspace made by `created_by` (exports are private to their maker).
+pub async fn get_export(
+    tx: &mut Tx,
+    workspace_id: &str,
+    created_by: &str,
+    id: &str,
+) -> Result<Option<crate::model::ExportRow>> {
+    on!(tx, c => sqlx::query_as::<_, crate::model::ExportRow>("SELECT id, workspace_id, created_by, format, export_type, status, n_docs, content, date_created FROM exports WHERE workspace_id = $1 AND created_by = $2 AND id = $3")
+        .bind(workspace_id).bind(created_by).bind(id).fetch_optional(c).await).map_err(db_err)
+}
