@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use corral_domain::{Permission, PermissionSet};
 use corral_services::ServiceError;
@@ -14,31 +14,11 @@ use corral_services::access::{RoleInput, RoleView};
 use corral_store::queries::memberships::MemberFilter;
 
 use crate::WebState;
-use crate::pages::{Nav, explain, message, nav, not_found, render, status_of, with_cookie};
+use crate::pages::{
+    Nav, explain, form_expired, form_value, form_values, message, nav, not_found, render,
+    status_of, with_cookie,
+};
 use crate::session::{WebActor, csrf_ok};
-
-fn value(form: &[(String, String)], key: &str) -> String {
-    form.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn values(form: &[(String, String)], key: &str) -> Vec<String> {
-    form.iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-fn bad_form() -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form could not be verified. Reload the page and try again.",
-        Some(("/", "Back")),
-    )
-}
 
 pub struct RoleLine {
     pub id: String,
@@ -271,23 +251,23 @@ pub async fn new_role(
 }
 
 fn role_input(form: &[(String, String)]) -> RoleInput {
-    let perms = values(form, "permissions");
+    let perms = form_values(form, "permissions");
     let limited = !perms.iter().any(|p| p == Permission::ViewAllLeads.name());
     RoleInput {
-        name: Some(value(form, "name")),
+        name: Some(form_value(form, "name")),
         permissions: Some(perms),
         visibility_user_lcf_ids: Some(if limited {
-            Some(values(form, "visibility_user_lcf_ids"))
+            Some(form_values(form, "visibility_user_lcf_ids"))
         } else {
             None
         }),
         visibility_user_lcf_behavior: Some(if limited {
-            Some(value(form, "visibility_user_lcf_behavior"))
+            Some(form_value(form, "visibility_user_lcf_behavior"))
         } else {
             None
         }),
         visibility_include_reports: Some(
-            limited && value(form, "visibility_include_reports") == "on",
+            limited && form_value(form, "visibility_include_reports") == "on",
         ),
     }
 }
@@ -298,8 +278,8 @@ pub async fn create_role(
     web: WebActor,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let input = role_input(&form);
     match st.services.create_role(&web.actor, input.clone()).await {
@@ -340,8 +320,8 @@ pub async fn save_role(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let input = role_input(&form);
     let result = st
@@ -387,10 +367,10 @@ pub async fn delete_role(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
-    let target = Some(value(&form, "move_members_to")).filter(|s| !s.is_empty());
+    let target = Some(form_value(&form, "move_members_to")).filter(|s| !s.is_empty());
     match st
         .services
         .delete_role(&web.actor, &id, target.as_deref())
@@ -514,12 +494,12 @@ pub async fn create_group(
     web: WebActor,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let r = st
         .services
-        .create_group(&web.actor, &value(&form, "name"))
+        .create_group(&web.actor, &form_value(&form, "name"))
         .await
         .map(|g| format!("Group '{}' created.", g.group.name));
     done(&st, &web, r).await
@@ -543,22 +523,22 @@ pub async fn group_action(
     Path((id, verb)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let s = &st.services;
     let a = &web.actor;
     let r = match verb.as_str() {
         "add" => s
-            .add_group_member(a, &id, &value(&form, "user_id"))
+            .add_group_member(a, &id, &form_value(&form, "user_id"))
             .await
             .map(|_| "Member added.".to_string()),
         "remove" => s
-            .remove_group_member(a, &id, &value(&form, "user_id"))
+            .remove_group_member(a, &id, &form_value(&form, "user_id"))
             .await
             .map(|_| "Member removed.".to_string()),
         "rename" => s
-            .rename_group(a, &id, &value(&form, "name"))
+            .rename_group(a, &id, &form_value(&form, "name"))
             .await
             .map(|_| "Group renamed.".to_string()),
         "delete" => s

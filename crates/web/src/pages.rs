@@ -632,3 +632,31 @@ pub async fn accept_invitation(
         Err(e) => invitation_dead(&e),
     }
 }
+
+// ---- form helpers shared by the settings pages ----
+
+/// The first value of a form field (empty when absent).
+pub(crate) fn form_value(form: &[(String, String)], key: &str) -> String {
+    form.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Every value of a repeated form field (checkboxes).
+pub(crate) fn form_values(form: &[(String, String)], key: &str) -> Vec<String> {
+    form.iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The page for a settings form whose CSRF token did not verify.
+pub(crate) fn form_expired() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form could not be verified (its security token is missing or stale). Reload the page and try again.",
+        Some(("/", "Back")),
+    )
+}

@@ -21,7 +21,10 @@ use futures_util::stream::Stream;
 use std::collections::HashMap;
 
 use crate::WebState;
-use crate::pages::{Nav, explain, message, nav, not_found, render, status_of, with_cookie};
+use crate::pages::{
+    Nav, explain, form_expired, form_value, form_values, message, nav, not_found, render,
+    status_of, with_cookie,
+};
 use crate::session::{WebActor, csrf_ok};
 
 const VIEWS: [(&str, &str); 5] = [
@@ -211,20 +214,6 @@ pub async fn list(
     with_cookie(users_page(&st, &web, &params, None, None).await, set)
 }
 
-fn values<'a>(form: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-    form.iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
-fn value(form: &[(String, String)], key: &str) -> String {
-    values(form, key)
-        .first()
-        .map(|s| s.to_string())
-        .unwrap_or_default()
-}
-
 /// Renders the list again after an action, with its outcome.
 async fn after(st: &WebState, web: &WebActor, result: Result<String, ServiceError>) -> Response {
     let params = HashMap::new();
@@ -241,38 +230,29 @@ async fn after(st: &WebState, web: &WebActor, result: Result<String, ServiceErro
     }
 }
 
-fn bad_form() -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form could not be verified. Reload the page and try again.",
-        Some(("/settings/users", "Back to users")),
-    )
-}
-
 pub async fn invite(
     State(st): State<WebState>,
     headers: HeaderMap,
     web: WebActor,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let input = InviteInput {
-        email: value(&form, "email"),
-        role_id: value(&form, "role_id"),
-        first_name: Some(value(&form, "first_name")),
-        last_name: Some(value(&form, "last_name")),
-        phone: Some(value(&form, "phone")),
+        email: form_value(&form, "email"),
+        role_id: form_value(&form, "role_id"),
+        first_name: Some(form_value(&form, "first_name")),
+        last_name: Some(form_value(&form, "last_name")),
+        phone: Some(form_value(&form, "phone")),
         settings: MemberSettings {
             restrictions: Some(
-                values(&form, "restrictions")
+                form_values(&form, "restrictions")
                     .iter()
                     .map(|s| s.to_string())
                     .collect(),
             ),
-            round_robin: Some(value(&form, "round_robin") == "on"),
+            round_robin: Some(form_value(&form, "round_robin") == "on"),
             homepage: None,
         },
     };
@@ -290,20 +270,20 @@ pub async fn add(
     web: WebActor,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let input = AddInput {
-        email: value(&form, "email"),
-        role_id: value(&form, "role_id"),
-        first_name: value(&form, "first_name"),
-        last_name: value(&form, "last_name"),
-        phone: Some(value(&form, "phone")),
-        password: value(&form, "password"),
+        email: form_value(&form, "email"),
+        role_id: form_value(&form, "role_id"),
+        first_name: form_value(&form, "first_name"),
+        last_name: form_value(&form, "last_name"),
+        phone: Some(form_value(&form, "phone")),
+        password: form_value(&form, "password"),
         settings: MemberSettings {
             restrictions: None,
-            round_robin: Some(value(&form, "round_robin") == "on"),
-            homepage: Some(value(&form, "homepage")).filter(|h| !h.is_empty()),
+            round_robin: Some(form_value(&form, "round_robin") == "on"),
+            homepage: Some(form_value(&form, "homepage")).filter(|h| !h.is_empty()),
         },
     };
     let r = st
@@ -321,8 +301,8 @@ pub async fn action(
     Path((id, verb)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
     let s = &st.services;
     let a = &web.actor;
@@ -462,24 +442,24 @@ pub async fn save(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &value(&form, "csrf")) {
-        return bad_form();
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
     }
-    let password = value(&form, "password");
+    let password = form_value(&form, "password");
     let patch = MemberPatch {
-        role_id: Some(value(&form, "role_id")),
+        role_id: Some(form_value(&form, "role_id")),
         restrictions: Some(
-            values(&form, "restrictions")
+            form_values(&form, "restrictions")
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
         ),
-        round_robin: Some(value(&form, "round_robin") == "on"),
-        manager_id: Some(Some(value(&form, "manager_id")).filter(|s| !s.is_empty())),
-        homepage: Some(value(&form, "homepage")),
-        first_name: Some(value(&form, "first_name")),
-        last_name: Some(value(&form, "last_name")),
-        phone: Some(Some(value(&form, "phone")).filter(|s| !s.trim().is_empty())),
+        round_robin: Some(form_value(&form, "round_robin") == "on"),
+        manager_id: Some(Some(form_value(&form, "manager_id")).filter(|s| !s.is_empty())),
+        homepage: Some(form_value(&form, "homepage")),
+        first_name: Some(form_value(&form, "first_name")),
+        last_name: Some(form_value(&form, "last_name")),
+        phone: Some(Some(form_value(&form, "phone")).filter(|s| !s.trim().is_empty())),
         password: Some(password).filter(|p| !p.is_empty()),
         ..Default::default()
     };

@@ -6,11 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, engines, spawn_demo};
-
-fn key(m: &Value) -> String {
-    m["api_key"].as_str().unwrap().to_string()
-}
+use crate::helpers::{TestApp, engines, key, spawn_demo};
 
 async fn wait_done(app: &TestApp, k: &str, kind: &str, id: &str) -> Value {
     for _ in 0..100 {

@@ -58,15 +58,13 @@ async fn demo_seeds_every_role_and_status_with_working_credentials() {
         assert_eq!(s, StatusCode::FORBIDDEN);
         assert!(html.contains("no active workspace access"));
         // Demo leads: assigned across active members; limited views have something to show.
-        let (s, leads) = app.get(&key_of(&members[0]), "lead/?_limit=1").await;
+        let (s, leads) = app
+            .get(&crate::helpers::key(&members[0]), "lead/?_limit=1")
+            .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(leads["total_results"], 300);
         assert_eq!(leads["data"][0]["contacts"].as_array().unwrap().len(), 1);
         // No setup link once there is an organization.
         assert!(app.running.setup_url.is_none());
     }
-}
-
-fn key_of(m: &serde_json::Value) -> String {
-    m["api_key"].as_str().unwrap().to_string()
 }

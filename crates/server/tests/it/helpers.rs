@@ -298,3 +298,8 @@ impl Browser {
         .await
     }
 }
+
+/// A demo member's API key.
+pub fn key(m: &Value) -> String {
+    m["api_key"].as_str().unwrap().to_string()
+}

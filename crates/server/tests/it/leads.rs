@@ -4,11 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_close_error, engines, spawn_demo};
-
-fn key(m: &Value) -> String {
-    m["api_key"].as_str().unwrap().to_string()
-}
+use crate::helpers::{assert_close_error, engines, key, spawn_demo};
 
 #[tokio::test]
 async fn leads_crud_in_close_shape() {

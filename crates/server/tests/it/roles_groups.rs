@@ -4,13 +4,9 @@
 use std::process::Command;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, assert_close_error, engines, spawn_demo};
-
-fn key(m: &Value) -> String {
-    m["api_key"].as_str().unwrap().to_string()
-}
+use crate::helpers::{TestApp, assert_close_error, engines, key, spawn_demo};
 
 async fn lead_owner_field(app: &TestApp, k: &str) -> String {
     let (s, v) = app.get(k, "custom_field/lead/").await;

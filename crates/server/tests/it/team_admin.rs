@@ -9,13 +9,9 @@ use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Browser, Options, TestApp, assert_close_error, engines, spawn_demo, spawn_with,
+    Browser, Options, TestApp, assert_close_error, engines, key, spawn_demo, spawn_with,
 };
 use crate::smtp_sink::{SmtpSink, invitation_link};
-
-fn key(m: &Value) -> String {
-    m["api_key"].as_str().unwrap().to_string()
-}
 
 impl TestApp {
     pub async fn post(&self, key: &str, path: &str, body: &Value) -> (StatusCode, Value) {

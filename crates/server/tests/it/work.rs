@@ -4,11 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{engines, spawn_demo};
-
-fn key(m: &Value) -> String {
-    m["api_key"].as_str().unwrap().to_string()
-}
+use crate::helpers::{engines, key, spawn_demo};
 
 #[tokio::test]
 async fn work_follows_lead_visibility_and_ownership() {
