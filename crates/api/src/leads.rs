@@ -23,6 +23,11 @@ pub fn routes() -> Router<ApiState> {
         .route("/api/v1/export/lead", axum::routing::post(start_export))
         .route("/api/v1/export/{id}", get(get_export))
         .route("/api/v1/export/{id}/download", get(download_export))
+        .route("/api/v1/contact", get(list_contacts).post(create_contact))
+        .route(
+            "/api/v1/contact/{id}",
+            get(get_contact).put(update_contact).delete(delete_contact),
+        )
         .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
         .route("/api/v1/bulk_action/edit/{id}", get(get_job))
         .route(
@@ -662,4 +667,117 @@ async fn download_export(
         e.content,
     )
         .into_response())
+}
+
+const CONTACT_FIELDS: &[&str] = &["lead_id", "name", "title", "emails", "phones"];
+
+fn contact_body(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    let m = json_object(bytes)?;
+    for k in m.keys() {
+        if !CONTACT_FIELDS.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) && k != "urls"
+        {
+            return Err(ApiError::field(k, format!("`{k}` is not a contact field.")));
+        }
+    }
+    Ok(m)
+}
+
+async fn list_contacts(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::from_query(q.as_deref());
+    let (skip, limit) = p.paging(100, 200)?;
+    let rows = st
+        .services
+        .list_contacts(
+            &actor,
+            p.get("lead_id").filter(|s| !s.is_empty()),
+            skip,
+            limit + 1,
+        )
+        .await?;
+    let fields = p.fields();
+    let has_more = rows.len() as i64 > limit;
+    let data: Vec<Value> = rows
+        .iter()
+        .take(limit as usize)
+        .map(|c| select_fields(contact(c), fields.as_deref()))
+        .collect();
+    Ok(Json(json!({"data": data, "has_more": has_more})).into_response())
+}
+
+async fn get_contact(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(contact(&st.services.get_contact(&actor, &id).await?)).into_response())
+}
+
+async fn create_contact(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let m = contact_body(&bytes)?;
+    let lead_id = str_field(&m, "lead_id")?
+        .ok_or_else(|| ApiError::field("lead_id", "`lead_id` is required."))?;
+    let input = ContactInput {
+        name: str_field(&m, "name")?.unwrap_or_default(),
+        title: str_field(&m, "title")?.unwrap_or_default(),
+        emails: labelled_list(m.get("emails"), "email", "emails")?,
+        phones: labelled_list(m.get("phones"), "phone", "phones")?,
+    };
+    Ok(Json(contact(
+        &st.services.create_contact(&actor, &lead_id, input).await?,
+    ))
+    .into_response())
+}
+
+async fn update_contact(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let m = contact_body(&bytes)?;
+    if m.contains_key("lead_id") {
+        return Err(ApiError::field(
+            "lead_id",
+            "A contact cannot move to another lead here.",
+        ));
+    }
+    let emails = if m.contains_key("emails") {
+        Some(labelled_list(m.get("emails"), "email", "emails")?)
+    } else {
+        None
+    };
+    let phones = if m.contains_key("phones") {
+        Some(labelled_list(m.get("phones"), "phone", "phones")?)
+    } else {
+        None
+    };
+    let c = st
+        .services
+        .update_contact(
+            &actor,
+            &id,
+            str_field(&m, "name")?,
+            str_field(&m, "title")?,
+            emails,
+            phones,
+        )
+        .await?;
+    Ok(Json(contact(&c)).into_response())
+}
+
+async fn delete_contact(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    st.services.delete_contact(&actor, &id).await?;
+    Ok(Json(json!({})).into_response())
 }

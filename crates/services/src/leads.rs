@@ -320,23 +320,7 @@ impl Services {
         }
         self.apply_custom(&mut tx, actor, &lead.id, &custom).await?;
         for c in &contacts {
-            let mut emails = Vec::new();
-            for (e, _) in &c.emails {
-                let parsed = Email::parse(e).map_err(|_| {
-                    ServiceError::field("contacts", format!("'{e}' is not a valid email address."))
-                })?;
-                emails.push(parsed.normalized());
-            }
-            let mut phones = Vec::new();
-            for (p, _) in &c.phones {
-                let parsed = corral_domain::Phone::parse(p).map_err(|_| {
-                    ServiceError::field(
-                        "contacts",
-                        format!("'{p}' is not a phone number in international form."),
-                    )
-                })?;
-                phones.push(parsed.to_string());
-            }
+            let (emails, phones) = contact_channels(c)?;
             let contact_id = format!("cont_{}", random_base62(43));
             leads::insert_contact(
                 &mut tx,
@@ -358,12 +342,7 @@ impl Services {
                 },
             )
             .await?;
-            for e in &emails {
-                leads::add_channel(&mut tx, &contact_id, &actor.workspace_id, "email", e).await?;
-            }
-            for p in &phones {
-                leads::add_channel(&mut tx, &contact_id, &actor.workspace_id, "phone", p).await?;
-            }
+            write_channels(&mut tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
         }
         let view = load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
             .await?
@@ -466,6 +445,208 @@ impl Services {
             .ok_or_else(|| ServiceError::not_found("Lead"))?;
         actor.require(Permission::DeleteLeads)?;
         leads::delete(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Checks a contact's emails and phones, returning them normalised (lower-cased emails,
+/// E.164 phones) for the look-up table.
+fn contact_channels(c: &ContactInput) -> Result<(Vec<String>, Vec<String>)> {
+    let mut emails = Vec::new();
+    for (e, _) in &c.emails {
+        emails.push(
+            Email::parse(e)
+                .map_err(|_| {
+                    ServiceError::field("emails", format!("'{e}' is not a valid email address."))
+                })?
+                .normalized(),
+        );
+    }
+    let mut phones = Vec::new();
+    for (p, _) in &c.phones {
+        phones.push(
+            corral_domain::Phone::parse(p)
+                .map_err(|_| {
+                    ServiceError::field(
+                        "phones",
+                        format!("'{p}' is not a phone number in international form."),
+                    )
+                })?
+                .to_string(),
+        );
+    }
+    Ok((emails, phones))
+}
+
+async fn write_channels(
+    tx: &mut Tx,
+    contact_id: &str,
+    workspace_id: &str,
+    emails: &[String],
+    phones: &[String],
+) -> Result<()> {
+    leads::clear_channels(tx, contact_id).await?;
+    for e in emails {
+        leads::add_channel(tx, contact_id, workspace_id, "email", e).await?;
+    }
+    for p in phones {
+        leads::add_channel(tx, contact_id, workspace_id, "phone", p).await?;
+    }
+    Ok(())
+}
+
+impl Services {
+    /// Visible contacts, optionally of one lead.
+    pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        lead_id: Option<&str>,
+        skip: i64,
+        limit: i64,
+    ) -> Result<Vec<ContactRow>> {
+        let mut tx = self.db().read().await?;
+        Ok(leads::list_contacts(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            None,
+            lead_id,
+            skip,
+            limit,
+        )
+        .await?)
+    }
+
+    pub async fn get_contact(&self, actor: &Actor, id: &str) -> Result<ContactRow> {
+        let mut tx = self.db().read().await?;
+        leads::list_contacts(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            Some(id),
+            None,
+            0,
+            1,
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("Contact"))
+    }
+
+    /// Adds a contact to a visible lead.
+    pub async fn create_contact(
+        &self,
+        actor: &Actor,
+        lead_id: &str,
+        c: ContactInput,
+    ) -> Result<ContactRow> {
+        let (emails, phones) = contact_channels(&c)?;
+        let mut tx = self.db().write().await?;
+        leads::get(&mut tx, &actor.workspace_id, lead_id, &actor.lead_scope)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::field("lead_id", format!("There is no lead '{lead_id}'."))
+            })?;
+        let who = actor_name(&mut tx, actor).await?;
+        let t = now();
+        let row = ContactRow {
+            id: format!("cont_{}", random_base62(43)),
+            workspace_id: actor.workspace_id.clone(),
+            lead_id: lead_id.to_string(),
+            name: c.name.clone(),
+            title: c.title.clone(),
+            emails: labelled(&c.emails, "email").to_string(),
+            phones: labelled(&c.phones, "phone").to_string(),
+            urls: "[]".into(),
+            created_by: Some(actor.user_id.clone()),
+            updated_by: Some(actor.user_id.clone()),
+            created_by_name: who.clone(),
+            updated_by_name: who,
+            date_created: t,
+            date_updated: t,
+        };
+        leads::insert_contact(&mut tx, &row).await?;
+        write_channels(&mut tx, &row.id, &actor.workspace_id, &emails, &phones).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Changes a visible contact; lists given replace the old ones.
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: &str,
+        name: Option<String>,
+        title: Option<String>,
+        emails: Option<Vec<(String, String)>>,
+        phones: Option<Vec<(String, String)>>,
+    ) -> Result<ContactRow> {
+        let mut tx = self.db().write().await?;
+        let mut row = leads::list_contacts(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            Some(id),
+            None,
+            0,
+            1,
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("Contact"))?;
+        let current = |json_text: &str, key: &str| -> Vec<(String, String)> {
+            serde_json::from_str::<Value>(json_text)
+                .ok()
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|x| {
+                    Some((
+                        x.get(key)?.as_str()?.to_string(),
+                        x.get("type")
+                            .and_then(Value::as_str)
+                            .unwrap_or("office")
+                            .to_string(),
+                    ))
+                })
+                .collect()
+        };
+        let input = ContactInput {
+            name: name.unwrap_or_else(|| row.name.clone()),
+            title: title.unwrap_or_else(|| row.title.clone()),
+            emails: emails.unwrap_or_else(|| current(&row.emails, "email")),
+            phones: phones.unwrap_or_else(|| current(&row.phones, "phone")),
+        };
+        let (e, p) = contact_channels(&input)?;
+        row.name = input.name.clone();
+        row.title = input.title.clone();
+        row.emails = labelled(&input.emails, "email").to_string();
+        row.phones = labelled(&input.phones, "phone").to_string();
+        row.updated_by = Some(actor.user_id.clone());
+        row.updated_by_name = actor_name(&mut tx, actor).await?;
+        row.date_updated = now();
+        leads::update_contact(&mut tx, &row).await?;
+        write_channels(&mut tx, &row.id, &actor.workspace_id, &e, &p).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn delete_contact(&self, actor: &Actor, id: &str) -> Result<()> {
+        let mut tx = self.db().write().await?;
+        leads::list_contacts(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            Some(id),
+            None,
+            0,
+            1,
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("Contact"))?;
+        leads::delete_contact(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -442,3 +442,106 @@ async fn explain_who_sees_a_lead_and_preview_a_role_edit() {
         );
     }
 }
+
+#[tokio::test]
+async fn contacts_api_follows_lead_visibility() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let a = app.demo_member("user");
+        let (_, role) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", a["membership_id"].as_str().unwrap()),
+            &json!({"role_id": role["id"]}),
+        )
+        .await;
+        let (_, mine) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Mine", format!("custom.{cf}"): a["user_id"]}),
+            )
+            .await;
+        let (_, theirs) = app.post(&owner, "lead/", &json!({"name": "Theirs"})).await;
+
+        let (s, c) = app.post(&key(&a), "contact/", &json!({"lead_id": mine["id"], "name": "Ada", "emails": [{"email": "ada@mine.example", "type": "office"}]})).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let cid = c["id"].as_str().unwrap().to_string();
+        let (s, _) = app
+            .post(
+                &key(&a),
+                "contact/",
+                &json!({"lead_id": theirs["id"], "name": "Sneaky"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "cannot add to a hidden lead");
+        let (_, hidden) = app
+            .post(
+                &owner,
+                "contact/",
+                &json!({"lead_id": theirs["id"], "name": "Hidden"}),
+            )
+            .await;
+        let (s, err) = app
+            .post(
+                &owner,
+                "contact/",
+                &json!({"lead_id": theirs["id"], "emails": [{"email": "not an email"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(err["field-errors"]["emails"].is_string());
+
+        let (_, list) = app.get(&key(&a), "contact/").await;
+        let names: Vec<&str> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["Ada"]);
+        assert_eq!(
+            app.get(
+                &key(&a),
+                &format!("contact/{}/", hidden["id"].as_str().unwrap())
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, list) = app
+            .get(
+                &owner,
+                &format!("contact/?lead_id={}", theirs["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 1);
+
+        let (s, c) = app
+            .put(
+                &key(&a),
+                &format!("contact/{cid}/"),
+                &json!({"title": "CFO", "phones": [{"phone": "+442079460958", "type": "mobile"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(c["title"], "CFO");
+        assert_eq!(
+            c["emails"][0]["email"], "ada@mine.example",
+            "unchanged lists stay"
+        );
+        // The contact's new phone now blocks adding a user with it.
+        let (s, _) = app.post(&owner, "membership/add/", &json!({"email": "p@example.com", "role_id": "user", "first_name": "P", "password": "long-enough", "phone": "+44 20 7946 0958"})).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _) = app.delete(&key(&a), &format!("contact/{cid}/")).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, lead) = app
+            .get(&owner, &format!("lead/{}/", mine["id"].as_str().unwrap()))
+            .await;
+        assert!(lead["contacts"].as_array().unwrap().is_empty());
+    }
+}

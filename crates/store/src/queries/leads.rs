@@ -395,3 +395,51 @@ pub async fn count_visible_both(
     let n: Vec<Count> = fetch_all_built!(tx, sql, Count).map_err(db_err)?;
     Ok(n.first().map(|c| c.n).unwrap_or(0))
 }
+
+/// Visible contacts (through their lead), optionally of one lead, newest first.
+pub async fn list_contacts(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &LeadScope,
+    id: Option<&str>,
+    lead_id: Option<&str>,
+    skip: i64,
+    limit: i64,
+) -> Result<Vec<ContactRow>> {
+    let mut sql = Sql::new(concat!(
+        "SELECT c.id, c.workspace_id, c.lead_id, c.name, c.title, c.emails, c.phones, c.urls, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name, c.date_created, c.date_updated",
+        " FROM contacts c JOIN leads l ON l.id = c.lead_id WHERE c.workspace_id = "
+    ));
+    sql.text_arg(workspace_id);
+    push_scope(&mut sql, scope);
+    if let Some(id) = id {
+        sql.push(" AND c.id = ").text_arg(id);
+    }
+    if let Some(lead) = lead_id {
+        sql.push(" AND c.lead_id = ").text_arg(lead);
+    }
+    sql.push(" ORDER BY c.date_created DESC, c.id DESC LIMIT ")
+        .arg(Arg::Int(limit))
+        .push(" OFFSET ")
+        .arg(Arg::Int(skip));
+    fetch_all_built!(tx, sql, ContactRow).map_err(db_err)
+}
+
+pub async fn update_contact(tx: &mut Tx, c0: &ContactRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE contacts SET name = $2, title = $3, emails = $4, phones = $5, updated_by = $6, updated_by_name = $7, date_updated = $8 WHERE id = $1")
+        .bind(&c0.id).bind(&c0.name).bind(&c0.title).bind(&c0.emails).bind(&c0.phones).bind(&c0.updated_by).bind(&c0.updated_by_name).bind(c0.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes a contact and its searchable channels.
+pub async fn delete_contact(tx: &mut Tx, id: &str) -> Result<()> {
+    clear_channels(tx, id).await?;
+    on!(tx, c => sqlx::query("DELETE FROM contacts WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn clear_channels(tx: &mut Tx, contact_id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM contact_channels WHERE contact_id = $1").bind(contact_id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
