@@ -30,6 +30,12 @@ pub fn routes() -> Router<ApiState> {
             get(get_member).put(update_member).delete(deactivate),
         )
         .route("/api/v1/membership/{id}/reactivate", post(reactivate))
+        .route(
+            "/api/v1/membership/{id}/offboarding_plan",
+            post(offboarding_plan),
+        )
+        .route("/api/v1/membership/{id}/offboard", post(offboard))
+        .route("/api/v1/offboarding/{id}/undo", post(undo_offboarding))
         .route("/api/v1/membership/{id}/remove", post(remove))
         .route(
             "/api/v1/membership/{id}/pinned_views",
@@ -554,4 +560,119 @@ async fn remove_from_org(
         .remove_from_organization(&actor, &user_id)
         .await?;
     Ok(Json(json!({"memberships_ended": ended})).into_response())
+}
+
+fn disposition(
+    b: &Body,
+    key: &str,
+    default: corral_domain::offboarding::Disposition,
+) -> Result<corral_domain::offboarding::Disposition, ApiError> {
+    use corral_domain::offboarding::Disposition;
+    let Some(v) = b.0.get(key).filter(|v| !v.is_null()) else {
+        return Ok(default);
+    };
+    let mode = v.get("mode").and_then(Value::as_str).ok_or_else(|| {
+        ApiError::field(
+            key,
+            format!("`{key}.mode` is required: leave, unassign, reassign or round_robin."),
+        )
+    })?;
+    match mode {
+        "leave" => Ok(Disposition::Leave),
+        "unassign" => Ok(Disposition::Unassign),
+        "reassign" => v
+            .get("user_id")
+            .and_then(Value::as_str)
+            .map(|u| Disposition::Reassign(u.to_string()))
+            .ok_or_else(|| ApiError::field(key, format!("`{key}.user_id` names who takes them."))),
+        "round_robin" => v
+            .get("user_ids")
+            .and_then(Value::as_array)
+            .map(|a| {
+                Disposition::RoundRobin(
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect(),
+                )
+            })
+            .ok_or_else(|| {
+                ApiError::field(
+                    key,
+                    format!("`{key}.user_ids` lists the members to share them between."),
+                )
+            }),
+        other => Err(ApiError::field(
+            key,
+            format!("'{other}' is not a disposition: leave, unassign, reassign or round_robin."),
+        )),
+    }
+}
+
+fn choices(b: &Body, action: &str) -> Result<corral_services::offboarding::Choices, ApiError> {
+    let d = corral_services::offboarding::Choices::default_for(action);
+    Ok(corral_services::offboarding::Choices {
+        leads: disposition(b, "leads", d.leads)?,
+        opportunities: disposition(b, "opportunities", d.opportunities)?,
+        tasks: disposition(b, "tasks", d.tasks)?,
+    })
+}
+
+fn move_counts(moves: &[corral_domain::offboarding::Move]) -> Value {
+    let mut counts = serde_json::Map::new();
+    for m in moves {
+        let key = m.to.clone().unwrap_or_else(|| "unassigned".into());
+        let n = counts.get(&key).and_then(Value::as_i64).unwrap_or(0);
+        counts.insert(key, json!(n + 1));
+    }
+    Value::Object(counts)
+}
+
+async fn offboarding_plan(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = body(&bytes)?;
+    b.only(&["action", "leads", "opportunities", "tasks"])?;
+    let action = b.str("action")?.unwrap_or_else(|| "remove".into());
+    let plan = st
+        .services
+        .plan_offboarding(&actor, &id, &choices(&b, &action)?)
+        .await?;
+    Ok(Json(json!({
+        "membership_id": plan.membership_id, "user_id": plan.user_id,
+        "categories": plan.categories.iter().map(|c| json!({"key": c.key, "label": c.label, "count": c.count, "sample": c.sample})).collect::<Vec<_>>(),
+        "groups": plan.groups, "api_keys": plan.api_keys, "round_robin": plan.round_robin,
+        "activities_stay": plan.activities_stay,
+        "moves": plan.moves.len(), "moves_by_target": move_counts(&plan.moves),
+        "note": "Email routing of a leaver stays with your mail provider: set up forwarding there.",
+    }))
+    .into_response())
+}
+
+async fn offboard(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = body(&bytes)?;
+    b.only(&["action", "leads", "opportunities", "tasks"])?;
+    let action = b.required_str("action")?;
+    let row = st
+        .services
+        .offboard(&actor, &id, &action, &choices(&b, &action)?)
+        .await?;
+    let manifest: Value = serde_json::from_str(&row.manifest).unwrap_or_else(|_| json!([]));
+    Ok(Json(json!({"id": row.id, "membership_id": row.membership_id, "action": row.action, "manifest": manifest, "date_created": wire::ts(&row.date_created)})).into_response())
+}
+
+async fn undo_offboarding(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let r = st.services.undo_offboarding(&actor, &id).await?;
+    Ok(Json(json!({"restored": r.restored, "skipped": r.skipped.iter().map(|(rec, why)| json!({"record_id": rec, "reason": why})).collect::<Vec<_>>()})).into_response())
 }

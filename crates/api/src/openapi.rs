@@ -823,6 +823,36 @@ pub const OPERATIONS: &[Operation] = &[
         body: None,
         paged: false,
     },
+    Operation {
+        method: "post",
+        path: "/api/v1/membership/{id}/offboarding_plan/",
+        id: "planOffboarding",
+        summary: "Dry run: what the member holds and where each record would go",
+        tag: "Offboarding",
+        ok: (200, Some("OffboardingPlan")),
+        body: Some("OffboardingChoices"),
+        paged: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/membership/{id}/offboard/",
+        id: "offboard",
+        summary: "Deactivate or remove a member and hand over their records, atomically",
+        tag: "Offboarding",
+        ok: (200, Some("Offboarding")),
+        body: Some("OffboardingChoices"),
+        paged: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/offboarding/{id}/undo/",
+        id: "undoOffboarding",
+        summary: "Put back (within 30 days) every record nobody changed since",
+        tag: "Offboarding",
+        ok: (200, Some("UndoReport")),
+        body: None,
+        paged: false,
+    },
 ];
 
 fn error_response(description: &str) -> Value {
@@ -1087,6 +1117,11 @@ fn schemas() -> Value {
         "ExportInput": { "type": "object", "properties": { "format": { "type": "string", "enum": ["csv", "json"] }, "type": { "type": "string", "enum": ["leads"] }, "query": { "type": "string" }, "s_query": { "type": "object" }, "results_limit": { "type": "integer" } } },
         "Contact": { "type": "object", "required": ["id", "lead_id"], "additionalProperties": true, "properties": { "id": { "type": "string" }, "lead_id": { "type": "string" }, "name": { "type": "string" }, "emails": { "type": "array" }, "phones": { "type": "array" } } },
         "ContactInput": { "type": "object", "properties": { "lead_id": { "type": "string" }, "name": { "type": "string" }, "title": { "type": "string" }, "emails": { "type": "array", "items": { "type": "object", "properties": { "email": { "type": "string" }, "type": { "type": "string" } } } }, "phones": { "type": "array", "items": { "type": "object", "properties": { "phone": { "type": "string" }, "type": { "type": "string" } } } } } },
+        "Disposition": { "type": "object", "required": ["mode"], "properties": { "mode": { "type": "string", "enum": ["leave", "unassign", "reassign", "round_robin"] }, "user_id": { "type": "string" }, "user_ids": { "type": "array", "items": { "type": "string" } } } },
+        "OffboardingChoices": { "type": "object", "properties": { "action": { "type": "string", "enum": ["deactivate", "remove"] }, "leads": { "$ref": "#/components/schemas/Disposition" }, "opportunities": { "$ref": "#/components/schemas/Disposition" }, "tasks": { "$ref": "#/components/schemas/Disposition" } } },
+        "OffboardingPlan": { "type": "object", "properties": { "categories": { "type": "array", "items": { "type": "object" } }, "moves": { "type": "integer" }, "moves_by_target": { "type": "object" } } },
+        "Offboarding": { "type": "object", "properties": { "id": { "type": "string" }, "action": { "type": "string" }, "manifest": { "type": "array", "items": { "type": "object" } } } },
+        "UndoReport": { "type": "object", "properties": { "restored": { "type": "integer" }, "skipped": { "type": "array", "items": { "type": "object" } } } },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

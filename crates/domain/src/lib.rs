@@ -8,6 +8,7 @@ pub mod email;
 pub mod error;
 pub mod ids;
 pub mod membership;
+pub mod offboarding;
 pub mod permissions;
 pub mod phone;
 pub mod policy;

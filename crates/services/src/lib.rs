@@ -13,6 +13,7 @@ mod error;
 pub mod explain;
 pub mod leads;
 pub mod members;
+pub mod offboarding;
 pub mod outbox;
 pub mod presence;
 pub mod roles;

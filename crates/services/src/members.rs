@@ -1220,9 +1220,26 @@ impl Services {
         to: MembershipStatus,
     ) -> Result<MemberListing> {
         let mut tx = self.db().write().await?;
-        let member = load_member(&mut tx, actor, membership_id).await?;
+        self.change_status_in(&mut tx, actor, membership_id, to)
+            .await?;
+        let listing = self.listing(&mut tx, membership_id, None).await?;
+        tx.commit().await?;
+        Ok(listing)
+    }
+
+    /// Changes a member's status inside `tx` (so offboarding can do it in its own
+    /// transaction), asking every rule first.
+    pub(crate) async fn change_status_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        membership_id: &str,
+        to: MembershipStatus,
+    ) -> Result<MembershipRow> {
+        let tx = &mut *tx;
+        let member = load_member(tx, actor, membership_id).await?;
         let before = member.membership.clone();
-        let states = member_states(&mut tx, &actor.workspace_id).await?;
+        let states = member_states(tx, &actor.workspace_id).await?;
         rules::plan_member_change(
             actor,
             &states,
@@ -1233,10 +1250,10 @@ impl Services {
         m.status = to.as_str().to_string();
         m.status_changed_by = Some(actor.user_id.clone());
         m.date_updated = now();
-        let seated = team::holds_seat(&mut tx, &actor.organization_id, &m.user_id).await?;
+        let seated = team::holds_seat(tx, &actor.organization_id, &m.user_id).await?;
         let action = match to {
             MembershipStatus::Active => {
-                check_seat(&mut tx, &actor.organization_id, &m.user_id).await?;
+                check_seat(tx, &actor.organization_id, &m.user_id).await?;
                 m.date_activated = Some(now());
                 "activated"
             }
@@ -1246,17 +1263,17 @@ impl Services {
             }
             MembershipStatus::Removed => {
                 m.date_removed = Some(now());
-                team::cancel_invitations_for(&mut tx, &m.id, now()).await?;
+                team::cancel_invitations_for(tx, &m.id, now()).await?;
                 "deleted"
             }
             MembershipStatus::Invited => "updated",
         };
         if to != MembershipStatus::Active {
-            revoke_access(&mut tx, &m).await?;
+            revoke_access(tx, &m).await?;
         }
-        memberships::update(&mut tx, &m).await?;
+        memberships::update(tx, &m).await?;
         record_seat_change(
-            &mut tx,
+            tx,
             Some(actor),
             &actor.organization_id,
             &m.user_id,
@@ -1265,7 +1282,7 @@ impl Services {
         )
         .await?;
         self.audit_membership(
-            &mut tx,
+            tx,
             Some(actor),
             action,
             Some(&before),
@@ -1273,9 +1290,7 @@ impl Services {
             &member.user_email,
         )
         .await?;
-        let listing = self.listing(&mut tx, &m.id, None).await?;
-        tx.commit().await?;
-        Ok(listing)
+        Ok(m)
     }
 
     /// Members of the actor's workspace matching `filter` (SPEC S2.8).

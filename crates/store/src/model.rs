@@ -371,3 +371,17 @@ pub struct ExportRow {
     pub content: String,
     pub date_created: Ts,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OffboardingRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub membership_id: String,
+    pub user_id: String,
+    pub actor_user_id: String,
+    pub action: String,
+    /// JSON array of moves.
+    pub manifest: String,
+    pub date_created: Ts,
+    pub undone_at: Option<Ts>,
+}

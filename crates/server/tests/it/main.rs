@@ -11,6 +11,7 @@ mod close_client;
 mod demo;
 mod helpers;
 mod leads;
+mod offboarding;
 mod roles_groups;
 mod sign_in;
 mod smtp_sink;

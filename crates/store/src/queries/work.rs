@@ -356,3 +356,58 @@ pub async fn list_activities(
     page(&mut sql, "a.activity_at DESC, a.id DESC", skip, limit);
     fetch_all_built!(tx, sql, ActivityRow).map_err(db_err)
 }
+
+pub async fn set_opportunity_owner(
+    tx: &mut Tx,
+    id: &str,
+    user_id: Option<&str>,
+    user_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE opportunities SET user_id = $2, user_name = $3, date_updated = $4 WHERE id = $1")
+        .bind(id).bind(user_id).bind(user_name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn set_task_assignee(
+    tx: &mut Tx,
+    id: &str,
+    user_id: Option<&str>,
+    user_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE tasks SET assigned_to = $2, assigned_to_name = $3, date_updated = $4 WHERE id = $1")
+        .bind(id).bind(user_id).bind(user_name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn opportunity_owner(tx: &mut Tx, id: &str) -> Result<Option<Option<String>>> {
+    on!(tx, c => sqlx::query_scalar("SELECT user_id FROM opportunities WHERE id = $1").bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+pub async fn task_assignee(tx: &mut Tx, id: &str) -> Result<Option<Option<String>>> {
+    on!(tx, c => sqlx::query_scalar("SELECT assigned_to FROM tasks WHERE id = $1").bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+pub async fn insert_offboarding(tx: &mut Tx, o: &crate::model::OffboardingRow) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO offboardings (id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(&o.id).bind(&o.workspace_id).bind(&o.membership_id).bind(&o.user_id).bind(&o.actor_user_id).bind(&o.action).bind(&o.manifest).bind(o.date_created).bind(o.undone_at)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn get_offboarding(
+    tx: &mut Tx,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Option<crate::model::OffboardingRow>> {
+    on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at FROM offboardings WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
+}
+
+/// Marks an offboarding undone; false when it already was.
+pub async fn mark_offboarding_undone(tx: &mut Tx, id: &str, now: crate::model::Ts) -> Result<bool> {
+    let n = on!(tx, c => sqlx::query("UPDATE offboardings SET undone_at = $2 WHERE id = $1 AND undone_at IS NULL")
+        .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(n == 1)
+}

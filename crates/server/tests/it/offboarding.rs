@@ -1,0 +1,247 @@
+//! Offboarding: inventory, dry run, atomic hand-over with the status change, manifest, undo
+//! of what nobody changed since — on both engines.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{engines, key, spawn_demo};
+
+#[tokio::test]
+async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (leaver, a, b) = (&users[0], &users[1], &users[2]);
+        let uid = leaver["user_id"].as_str().unwrap().to_string();
+        let mid = leaver["membership_id"].as_str().unwrap().to_string();
+
+        let mut leads = vec![];
+        for i in 0..6 {
+            let (_, l) = app
+                .post(
+                    &owner,
+                    "lead/",
+                    &json!({"name": format!("Held {i}"), format!("custom.{cf}"): uid}),
+                )
+                .await;
+            leads.push(l["id"].as_str().unwrap().to_string());
+        }
+        for i in 0..3 {
+            let (s, o) = app
+                .post(
+                    &owner,
+                    "opportunity/",
+                    &json!({"lead_id": leads[i], "user_id": uid, "value": 1000}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{o}");
+        }
+        for i in 0..4 {
+            app.post(
+                &owner,
+                "task/",
+                &json!({"lead_id": leads[i], "assigned_to": uid, "text": format!("Task {i}")}),
+            )
+            .await;
+        }
+        let (_, done) = app
+            .post(
+                &owner,
+                "task/",
+                &json!({"lead_id": leads[0], "assigned_to": uid, "text": "Done already"}),
+            )
+            .await;
+        app.put(
+            &owner,
+            &format!("task/{}/", done["id"].as_str().unwrap()),
+            &json!({"is_complete": true}),
+        )
+        .await;
+        let (_, note) = app
+            .post(
+                &key(leaver),
+                "activity/note/",
+                &json!({"lead_id": leads[0], "note": "My note"}),
+            )
+            .await;
+
+        // Dry run with removal's default (unassign everything).
+        let (s, plan) = app
+            .post(
+                &owner,
+                &format!("membership/{mid}/offboarding_plan/"),
+                &json!({"action": "remove"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{plan}");
+        let counts: Vec<i64> = plan["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["count"].as_i64().unwrap())
+            .collect();
+        assert_eq!(counts, vec![6, 3, 4], "{plan}");
+        assert_eq!(plan["moves"], 13);
+        assert_eq!(plan["moves_by_target"]["unassigned"], 13);
+        assert_eq!(plan["activities_stay"], 1);
+        assert_eq!(plan["api_keys"], 1);
+
+        let choices = json!({
+            "action": "remove",
+            "leads": {"mode": "round_robin", "user_ids": [a["user_id"], b["user_id"]]},
+            "opportunities": {"mode": "reassign", "user_id": a["user_id"]},
+            "tasks": {"mode": "reassign", "user_id": b["user_id"]},
+        });
+        let (_, plan) = app
+            .post(
+                &owner,
+                &format!("membership/{mid}/offboarding_plan/"),
+                &choices,
+            )
+            .await;
+        assert_eq!(plan["moves_by_target"][a["user_id"].as_str().unwrap()], 6);
+        assert_eq!(plan["moves_by_target"][b["user_id"].as_str().unwrap()], 7);
+
+        // Bad choices and bad actors change nothing.
+        for bad in [
+            json!({"action": "remove", "leads": {"mode": "reassign", "user_id": uid}}),
+            json!({"action": "remove", "tasks": {"mode": "reassign", "user_id": "user_ghost"}}),
+            json!({"action": "remove", "leads": {"mode": "teleport"}}),
+            json!({"action": "retire"}),
+        ] {
+            let (s, err) = app
+                .post(&owner, &format!("membership/{mid}/offboard/"), &bad)
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{bad} {err}");
+        }
+        let (s, _) = app
+            .post(
+                &key(&app.demo_member("superuser")),
+                &format!("membership/{mid}/offboard/"),
+                &choices,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, m) = app.get(&owner, &format!("membership/{mid}/")).await;
+        assert_eq!(m["status"], "active", "nothing changed");
+
+        let (s, run) = app
+            .post(&owner, &format!("membership/{mid}/offboard/"), &choices)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{run}");
+        assert_eq!(run["manifest"].as_array().unwrap().len(), 13);
+        let (_, m) = app.get(&owner, &format!("membership/{mid}/")).await;
+        assert_eq!(m["status"], "removed");
+        let count = |path: String| {
+            let app = &app;
+            let owner = owner.clone();
+            async move {
+                let (_, v) = app.get(&owner, &path).await;
+                v["data"].as_array().unwrap().len()
+            }
+        };
+        assert_eq!(count(format!("lead/?query=custom.{cf}:{uid}")).await, 0);
+        assert_eq!(
+            count(format!(
+                "lead/?query=custom.{cf}:{}",
+                a["user_id"].as_str().unwrap()
+            ))
+            .await,
+            3
+        );
+        assert_eq!(
+            count(format!(
+                "lead/?query=custom.{cf}:{}",
+                b["user_id"].as_str().unwrap()
+            ))
+            .await,
+            3
+        );
+        assert_eq!(
+            count(format!(
+                "opportunity/?user_id={}",
+                a["user_id"].as_str().unwrap()
+            ))
+            .await,
+            3
+        );
+        assert_eq!(
+            count(format!(
+                "task/?assigned_to={}&is_complete=false",
+                b["user_id"].as_str().unwrap()
+            ))
+            .await,
+            4
+        );
+        assert_eq!(
+            count(format!("task/?assigned_to={uid}")).await,
+            1,
+            "completed tasks stay"
+        );
+        let (_, n) = app
+            .get(
+                &owner,
+                &format!("activity/note/{}/", note["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(n["user_id"], uid.as_str(), "activities are never moved");
+        let (_, ev) = app.get(&owner, "audit_log/?object_type=offboarding").await;
+        assert_eq!(
+            ev["data"][0]["data"]["manifest"].as_array().unwrap().len(),
+            13
+        );
+
+        // Someone changes one moved lead; undo puts back the rest and says what it skipped.
+        let touched = run["manifest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == "lead_field")
+            .unwrap()["record_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.put(
+            &owner,
+            &format!("lead/{touched}/"),
+            &json!({format!("custom.{cf}"): d["members"][0]["user_id"]}),
+        )
+        .await;
+        let (s, undo) = app
+            .post(
+                &owner,
+                &format!("offboarding/{}/undo/", run["id"].as_str().unwrap()),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{undo}");
+        assert_eq!(undo["restored"], 12);
+        assert_eq!(undo["skipped"][0]["record_id"], touched.as_str());
+        assert!(
+            undo["skipped"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("changed since")
+        );
+        assert_eq!(count(format!("lead/?query=custom.{cf}:{uid}")).await, 5);
+        assert_eq!(count(format!("opportunity/?user_id={uid}")).await, 3);
+        let (s, _) = app
+            .post(
+                &owner,
+                &format!("offboarding/{}/undo/", run["id"].as_str().unwrap()),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "undo happens once");
+    }
+}
