@@ -71,8 +71,12 @@ pub struct UndoReport {
     pub skipped: Vec<(String, String)>,
 }
 
+/// Records as (id, label) pairs.
+type Named = Vec<(String, String)>;
+
+/// What a member holds: per user field (id, name, leads), open opportunities, open tasks.
 struct Holdings {
-    lead_fields: Vec<(String, String, Vec<(String, String)>)>,
+    lead_fields: Vec<(String, String, Named)>,
     opportunities: Vec<(String, String)>,
     tasks: Vec<(String, String)>,
 }
@@ -235,7 +239,7 @@ async fn holder(tx: &mut Tx, workspace_id: &str, m: &Move) -> Result<Option<Opti
             {
                 return Ok(None);
             }
-            let vals: Vec<String> = leads::field_values(tx, &[m.record_id.clone()])
+            let vals: Vec<String> = leads::field_values(tx, std::slice::from_ref(&m.record_id))
                 .await?
                 .into_iter()
                 .filter(|v| &v.field_id == field)
