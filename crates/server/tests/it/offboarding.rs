@@ -36,21 +36,21 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
                 .await;
             leads.push(l["id"].as_str().unwrap().to_string());
         }
-        for i in 0..3 {
+        for lead in &leads[..3] {
             let (s, o) = app
                 .post(
                     &owner,
                     "opportunity/",
-                    &json!({"lead_id": leads[i], "user_id": uid, "value": 1000}),
+                    &json!({"lead_id": lead, "user_id": uid, "value": 1000}),
                 )
                 .await;
             assert_eq!(s, StatusCode::OK, "{o}");
         }
-        for i in 0..4 {
+        for (i, lead) in leads[..4].iter().enumerate() {
             app.post(
                 &owner,
                 "task/",
-                &json!({"lead_id": leads[i], "assigned_to": uid, "text": format!("Task {i}")}),
+                &json!({"lead_id": lead, "assigned_to": uid, "text": format!("Task {i}")}),
             )
             .await;
         }
