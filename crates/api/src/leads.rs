@@ -28,6 +28,7 @@ pub fn routes() -> Router<ApiState> {
             "/api/v1/contact/{id}",
             get(get_contact).put(update_contact).delete(delete_contact),
         )
+        .route("/api/v1/lead/assign", axum::routing::post(assign))
         .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
         .route("/api/v1/bulk_action/edit/{id}", get(get_job))
         .route(
@@ -780,4 +781,42 @@ async fn delete_contact(
 ) -> Result<Response, ApiError> {
     st.services.delete_contact(&actor, &id).await?;
     Ok(Json(json!({})).into_response())
+}
+
+async fn assign(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let m = json_object(&bytes)?;
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "strategy" | "query" | "s_query" | "results_limit" | "custom_field_id" | "group_id"
+        ) {
+            return Err(ApiError::field(
+                k,
+                format!("`{k}` is not an assignment field."),
+            ));
+        }
+    }
+    let strategy = str_field(&m, "strategy")?.unwrap_or_else(|| "round_robin".into());
+    let field = str_field(&m, "custom_field_id")?;
+    let group = str_field(&m, "group_id")?;
+    let a = st
+        .services
+        .assign_round_robin(
+            &actor,
+            selection(&m)?,
+            field.as_deref(),
+            &strategy,
+            group.as_deref(),
+        )
+        .await?;
+    let mut by = Map::new();
+    for (_, u) in &a.assigned {
+        let n = by.get(u).and_then(Value::as_i64).unwrap_or(0);
+        by.insert(u.clone(), json!(n + 1));
+    }
+    Ok(Json(json!({"strategy": a.strategy, "assigned": a.assigned.len(), "by_member": by, "pool": a.pool})).into_response())
 }

@@ -853,6 +853,16 @@ pub const OPERATIONS: &[Operation] = &[
         body: None,
         paged: false,
     },
+    Operation {
+        method: "post",
+        path: "/api/v1/lead/assign/",
+        id: "assignLeads",
+        summary: "Distribute the unassigned visible leads a query selects over the round-robin pool (needs assign_leads)",
+        tag: "Leads",
+        ok: (200, Some("AssignResult")),
+        body: Some("AssignInput"),
+        paged: false,
+    },
 ];
 
 fn error_response(description: &str) -> Value {
@@ -1122,6 +1132,8 @@ fn schemas() -> Value {
         "OffboardingPlan": { "type": "object", "properties": { "categories": { "type": "array", "items": { "type": "object" } }, "moves": { "type": "integer" }, "moves_by_target": { "type": "object" } } },
         "Offboarding": { "type": "object", "properties": { "id": { "type": "string" }, "action": { "type": "string" }, "manifest": { "type": "array", "items": { "type": "object" } } } },
         "UndoReport": { "type": "object", "properties": { "restored": { "type": "integer" }, "skipped": { "type": "array", "items": { "type": "object" } } } },
+        "AssignInput": { "type": "object", "properties": { "strategy": { "type": "string", "enum": ["round_robin", "random", "least_loaded"] }, "query": { "type": "string" }, "s_query": { "type": "object" }, "results_limit": { "type": "integer" }, "custom_field_id": { "type": "string" }, "group_id": { "type": "string" } } },
+        "AssignResult": { "type": "object", "properties": { "strategy": { "type": "string" }, "assigned": { "type": "integer" }, "by_member": { "type": "object" }, "pool": { "type": "array", "items": { "type": "string" } } } },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

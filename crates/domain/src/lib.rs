@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod phone;
 pub mod policy;
 pub mod roles;
+pub mod round_robin;
 pub mod search;
 pub mod team;
 pub mod visibility;

@@ -621,3 +621,155 @@ impl Services {
             .ok_or_else(|| ServiceError::not_found("Export"))
     }
 }
+
+/// The outcome of a round-robin assignment.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub strategy: String,
+    pub assigned: Vec<(String, String)>,
+    pub pool: Vec<String>,
+}
+
+impl Services {
+    /// Distributes the visible, unassigned leads a selection matches over the pool: active
+    /// members with round robin on (or the active members of `group_id`). Needs `assign_leads`.
+    /// Every decision is written to the audit log.
+    pub async fn assign_round_robin(
+        &self,
+        actor: &Actor,
+        selection: Selection,
+        field: Option<&str>,
+        strategy: &str,
+        group_id: Option<&str>,
+    ) -> Result<Assignment> {
+        use corral_domain::round_robin::{Strategy, distribute};
+        actor.require(Permission::AssignLeads)?;
+        let strat = Strategy::parse(strategy)?;
+        let mut tx = self.db().write().await?;
+        let field_id = match field {
+            Some(f) => field_id(&mut tx, &actor.workspace_id, f)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::field(
+                        "custom_field_id",
+                        format!("There is no lead custom field '{f}'."),
+                    )
+                })?,
+            None => field_id(&mut tx, &actor.workspace_id, crate::access::LEAD_OWNER)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("no Lead Owner field".into()))?,
+        };
+        let members =
+            corral_store::queries::memberships::list_members(&mut tx, &actor.workspace_id).await?;
+        let mut pool: Vec<String> = match group_id {
+            Some(g) => {
+                corral_store::queries::groups::get(&mut tx, &actor.workspace_id, g)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::field("group_id", format!("There is no group '{g}'."))
+                    })?;
+                let in_group = corral_store::queries::groups::member_ids(&mut tx, g).await?;
+                members
+                    .iter()
+                    .filter(|m| {
+                        m.membership.status == "active" && in_group.contains(&m.membership.user_id)
+                    })
+                    .map(|m| m.membership.user_id.clone())
+                    .collect()
+            }
+            None => members
+                .iter()
+                .filter(|m| m.membership.status == "active" && m.membership.round_robin)
+                .map(|m| m.membership.user_id.clone())
+                .collect(),
+        };
+        pool.sort();
+        let mut filter = match &selection.query {
+            Some(q) => filter_from_query(&mut tx, &actor.workspace_id, q).await?,
+            None => LeadFilter::default(),
+        };
+        if let Some(s) = &selection.s_query {
+            apply_s_query(&mut tx, &actor.workspace_id, s, &mut filter).await?;
+        }
+        filter.field_empty.push(field_id.clone());
+        filter.order = Some((DateColumn::Created, false));
+        let cap = selection
+            .results_limit
+            .unwrap_or(MAX_BULK)
+            .clamp(0, MAX_BULK);
+        let ids = leads::matching_ids(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            &filter,
+            cap,
+        )
+        .await?;
+        let pool_key = format!("{}:{}", field_id, group_id.unwrap_or("round_robin"));
+        let position = jobs::rotation_position(&mut tx, &actor.workspace_id, &pool_key)
+            .await?
+            .max(0) as usize;
+        let mut loads = Vec::with_capacity(pool.len());
+        if strat == Strategy::LeastLoaded {
+            for u in &pool {
+                let f = LeadFilter {
+                    field_equals: vec![(field_id.clone(), u.clone())],
+                    ..Default::default()
+                };
+                let (_, n) = leads::list(
+                    &mut tx,
+                    &actor.workspace_id,
+                    &corral_domain::visibility::LeadScope::All,
+                    &f,
+                    0,
+                    1,
+                )
+                .await?;
+                loads.push(n as u64);
+            }
+        }
+        let mut rand = || {
+            let mut b = [0u8; 8];
+            corral_domain::ids::fill_random(&mut b);
+            u64::from_le_bytes(b)
+        };
+        let (picks, next) = distribute(ids.len(), &pool, strat, position, &loads, &mut rand)?;
+        let who = users::get(&mut tx, &actor.user_id)
+            .await?
+            .map(|u| {
+                format!("{} {}", u.first_name, u.last_name)
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let mut assigned = Vec::with_capacity(ids.len());
+        for (lead_id, pick) in ids.iter().zip(picks) {
+            let user = pool[pick].clone();
+            leads::set_field_values(&mut tx, lead_id, &field_id, std::slice::from_ref(&user))
+                .await?;
+            leads::touch(&mut tx, lead_id, &actor.user_id, &who, now()).await?;
+            assigned.push((lead_id.clone(), user));
+        }
+        jobs::set_rotation_position(&mut tx, &actor.workspace_id, &pool_key, next as i64).await?;
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            &actor.organization_id,
+            &actor.workspace_id,
+            crate::audit::Change {
+                object_type: "assignment",
+                object_id: &field_id,
+                action: "round_robin",
+                before: json!({}),
+                after: json!({"strategy": strategy, "pool": pool, "decisions": assigned.iter().map(|(l, u)| json!({"lead_id": l, "user_id": u})).collect::<Vec<_>>()}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Assignment {
+            strategy: strategy.to_string(),
+            assigned,
+            pool,
+        })
+    }
+}

@@ -245,3 +245,117 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
         assert_eq!(s, StatusCode::CONFLICT, "undo happens once");
     }
 }
+
+#[tokio::test]
+async fn round_robin_assigns_fairly_across_batches_and_only_to_active_pool_members() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        // The demo puts every User-role member in the pool; deactivate one of them.
+        let pool: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let gone = &pool[0];
+        app.delete(
+            &owner,
+            &format!("membership/{}/", gone["membership_id"].as_str().unwrap()),
+        )
+        .await;
+        let active: Vec<String> = pool[1..]
+            .iter()
+            .map(|m| m["user_id"].as_str().unwrap().to_string())
+            .collect();
+        for i in 0..25 {
+            app.post(&owner, "lead/", &json!({"name": format!("Inbound {i:02}")}))
+                .await;
+        }
+        app.post(
+            &owner,
+            "lead/",
+            &json!({"name": "Inbound taken", format!("custom.{cf}"): active[0]}),
+        )
+        .await;
+
+        let mut counts = std::collections::HashMap::<String, i64>::new();
+        for (query, expect) in [("\"Inbound 0\"", 10), ("\"Inbound\"", 15)] {
+            let (s, r) = app
+                .post(
+                    &owner,
+                    "lead/assign/",
+                    &json!({"strategy": "round_robin", "query": query}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{r}");
+            assert_eq!(r["assigned"], expect, "only unassigned leads: {r}");
+            for (u, n) in r["by_member"].as_object().unwrap() {
+                assert!(active.contains(u), "never a deactivated member: {u}");
+                *counts.entry(u.clone()).or_default() += n.as_i64().unwrap();
+            }
+        }
+        let (lo, hi) = (
+            counts.values().min().unwrap(),
+            counts.values().max().unwrap(),
+        );
+        assert!(hi - lo <= 1, "fair across both batches: {counts:?}");
+        assert!(!counts.contains_key(gone["user_id"].as_str().unwrap()));
+        let (_, v) = app
+            .get(&owner, &format!("lead/?query=custom.{cf}:none"))
+            .await;
+        assert_eq!(v["total_results"], 0, "everything got an owner");
+        let (_, log) = app.get(&owner, "audit_log/?object_type=assignment").await;
+        assert_eq!(
+            log["data"].as_array().unwrap().len(),
+            2,
+            "every decision is logged"
+        );
+        assert_eq!(
+            log["data"][0]["data"]["decisions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            15
+        );
+
+        // Least loaded, over a group; and the permission.
+        for i in 0..4 {
+            app.post(&owner, "lead/", &json!({"name": format!("Late {i}")}))
+                .await;
+        }
+        let (_, groups) = app.get(&owner, "group/").await;
+        let closers = groups["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "Closers")
+            .unwrap()["id"]
+            .clone();
+        let (s, r) = app
+            .post(
+                &owner,
+                "lead/assign/",
+                &json!({"strategy": "least_loaded", "query": "Late", "group_id": closers}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["assigned"], 4);
+        let (s, _) = app
+            .post(
+                &owner,
+                "lead/assign/",
+                &json!({"strategy": "alphabetical", "query": ""}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _) = app
+            .post(&key(&pool[1]), "lead/assign/", &json!({"query": ""}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "assigning needs assign_leads");
+    }
+}

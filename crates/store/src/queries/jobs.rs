@@ -104,3 +104,20 @@ pub async fn get_export(
     on!(tx, c => sqlx::query_as::<_, crate::model::ExportRow>("SELECT id, workspace_id, created_by, format, export_type, status, n_docs, content, date_created FROM exports WHERE workspace_id = $1 AND created_by = $2 AND id = $3")
         .bind(workspace_id).bind(created_by).bind(id).fetch_optional(c).await).map_err(db_err)
 }
+
+pub async fn rotation_position(tx: &mut Tx, workspace_id: &str, pool_key: &str) -> Result<i64> {
+    let p: Option<i64> = on!(tx, c => sqlx::query_scalar("SELECT position FROM round_robin_state WHERE workspace_id = $1 AND pool_key = $2")
+        .bind(workspace_id).bind(pool_key).fetch_optional(c).await).map_err(db_err)?;
+    Ok(p.unwrap_or(0))
+}
+
+pub async fn set_rotation_position(
+    tx: &mut Tx,
+    workspace_id: &str,
+    pool_key: &str,
+    position: i64,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO round_robin_state (workspace_id, pool_key, position) VALUES ($1, $2, $3) ON CONFLICT (workspace_id, pool_key) DO UPDATE SET position = excluded.position")
+        .bind(workspace_id).bind(pool_key).bind(position).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
