@@ -277,8 +277,14 @@ async fn remove(
     State(st): State<ApiState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let l = st.services.remove_member(&actor, &id).await?;
+    let b = body(&bytes)?;
+    b.only(&["reassign_to"])?;
+    let l = st
+        .services
+        .remove_member(&actor, &id, b.str("reassign_to")?.as_deref())
+        .await?;
     Ok(Json(wire::member_listing(&l)).into_response())
 }
 

@@ -1206,11 +1206,28 @@ impl Services {
             .await
     }
 
-    /// Removes a member from the workspace (SPEC S2.5): the membership ends, organization
-    /// membership and everything the user did stay.
-    pub async fn remove_member(&self, actor: &Actor, membership_id: &str) -> Result<MemberListing> {
-        self.change_status(actor, membership_id, MembershipStatus::Removed)
-            .await
+    /// Removes a member from the workspace (SPEC S2.5): the membership ends and offboarding
+    /// runs in the same transaction: what they held becomes unassigned, or goes to
+    /// `reassign_to` when given. Organization membership and everything the user did stay.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        membership_id: &str,
+        reassign_to: Option<&str>,
+    ) -> Result<MemberListing> {
+        use corral_domain::offboarding::Disposition;
+        let choices = match reassign_to.filter(|u| !u.is_empty()) {
+            Some(u) => crate::offboarding::Choices {
+                leads: Disposition::Reassign(u.to_string()),
+                opportunities: Disposition::Reassign(u.to_string()),
+                tasks: Disposition::Reassign(u.to_string()),
+            },
+            None => crate::offboarding::Choices::default_for("remove"),
+        };
+        self.offboard(actor, membership_id, "remove", &choices)
+            .await?;
+        let mut tx = self.db().read().await?;
+        self.listing(&mut tx, membership_id, None).await
     }
 
     async fn change_status(

@@ -63,6 +63,8 @@ struct UsersPage {
     roles: Vec<(String, String)>,
     restrictions: Vec<(&'static str, &'static str)>,
     homepages: Vec<&'static str>,
+    /// Active members records can be handed to when someone is removed.
+    people: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -199,6 +201,11 @@ async fn users_page(
             .map(|r| (r.name(), r.label()))
             .collect(),
         homepages: HOMEPAGES.to_vec(),
+        people: all
+            .iter()
+            .filter(|l| l.view.member.membership.status == "active")
+            .map(|l| (l.view.member.membership.user_id.clone(), name_of(l)))
+            .collect(),
         error,
         notice,
     };
@@ -317,12 +324,18 @@ pub async fn action(
             .reactivate_member(a, &id)
             .await
             .map(|l| format!("{} was reactivated.", name_of(&l))),
-        "remove" => s.remove_member(a, &id).await.map(|l| {
-            format!(
-                "{}'s access was revoked. Their activities keep their name.",
-                name_of(&l)
-            )
-        }),
+        "remove" => {
+            let to = form_value(&form, "reassign_to");
+            s.remove_member(a, &id, Some(to.as_str()).filter(|t| !t.is_empty()))
+                .await
+                .map(|l| {
+                    format!(
+                        "{}'s access was revoked; their leads, open opportunities and tasks were {}. Their activities keep their name.",
+                        name_of(&l),
+                        if to.is_empty() { "unassigned" } else { "reassigned" }
+                    )
+                })
+        }
         "resend" => s
             .resend_invitation(a, &id)
             .await

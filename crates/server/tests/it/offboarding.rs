@@ -359,3 +359,97 @@ async fn round_robin_assigns_fairly_across_batches_and_only_to_active_pool_membe
         assert_eq!(s, StatusCode::FORBIDDEN, "assigning needs assign_leads");
     }
 }
+
+#[tokio::test]
+async fn removing_a_member_unassigns_or_reassigns_what_they_held() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (x, y, heir) = (&users[0], &users[1], &users[2]);
+        for (m, n) in [(x, 2), (y, 3)] {
+            for i in 0..n {
+                app.post(
+                    &owner,
+                    "lead/",
+                    &json!({"name": format!("{i}"), format!("custom.{cf}"): m["user_id"]}),
+                )
+                .await;
+            }
+        }
+        let total = |u: &Value| {
+            let app = &app;
+            let (owner, cf, u) = (
+                owner.clone(),
+                cf.clone(),
+                u["user_id"].as_str().unwrap().to_string(),
+            );
+            async move {
+                app.get(&owner, &format!("lead/?query=custom.{cf}:{u}"))
+                    .await
+                    .1["total_results"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        // By default (seed 003) removal leaves their records unassigned.
+        let (s, m) = app
+            .post(
+                &owner,
+                &format!(
+                    "membership/{}/remove/",
+                    x["membership_id"].as_str().unwrap()
+                ),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(total(x).await, 0);
+        let (_, v) = app
+            .get(&owner, &format!("lead/?query=custom.{cf}:none"))
+            .await;
+        assert_eq!(v["total_results"], 2);
+        // Or everything goes to a chosen member.
+        let (s, _) = app
+            .post(
+                &owner,
+                &format!(
+                    "membership/{}/remove/",
+                    y["membership_id"].as_str().unwrap()
+                ),
+                &json!({"reassign_to": heir["user_id"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(total(heir).await, 3);
+        // Handing records to someone who is not an active member is refused, and nothing changes.
+        let z = &users[3];
+        let (s, _) = app
+            .post(
+                &owner,
+                &format!(
+                    "membership/{}/remove/",
+                    z["membership_id"].as_str().unwrap()
+                ),
+                &json!({"reassign_to": x["user_id"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (_, m) = app
+            .get(
+                &owner,
+                &format!("membership/{}/", z["membership_id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(m["status"], "active");
+    }
+}
