@@ -35,7 +35,13 @@ pub fn routes() -> Router<ApiState> {
         )
         .route(
             "/api/v1/custom_field/{object_type}",
-            get(list_custom_fields),
+            get(list_custom_fields).post(create_custom_field),
+        )
+        .route(
+            "/api/v1/custom_field/{object_type}/{id}",
+            get(get_custom_field)
+                .put(update_custom_field)
+                .delete(delete_custom_field),
         )
         .route(
             "/api/v1/custom_fields/{object_type}",
@@ -276,26 +282,114 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+fn custom_field(f: &corral_store::model::CustomFieldRow) -> Value {
+    json!({
+        "id": f.id, "name": f.name, "description": f.description, "type": f.field_type,
+        "accepts_multiple_values": f.accepts_multiple_values,
+        "choices": f.choices.split('\n').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+        "editable_with_roles": f.editable_with_roles.split(',').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+        "organization_id": f.workspace_id, "created_by": f.created_by, "updated_by": f.updated_by,
+        "date_created": wire::ts(&f.date_created), "date_updated": wire::ts(&f.date_updated),
+    })
+}
+
 async fn list_custom_fields(
     State(st): State<ApiState>,
     ApiActor(actor): ApiActor,
     Path(object_type): Path<String>,
 ) -> Result<Response, ApiError> {
     let fields = st.services.list_custom_fields(&actor, &object_type).await?;
-    let data: Vec<Value> = fields
-        .iter()
-        .map(|f| {
-            json!({
-                "id": f.id, "name": f.name, "description": f.description, "type": f.field_type,
-                "accepts_multiple_values": f.accepts_multiple_values,
-                "choices": f.choices.split('\n').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
-                "editable_with_roles": f.editable_with_roles.split(',').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
-                "organization_id": f.workspace_id, "created_by": f.created_by, "updated_by": f.updated_by,
-                "date_created": wire::ts(&f.date_created), "date_updated": wire::ts(&f.date_updated),
-            })
-        })
-        .collect();
+    let data: Vec<Value> = fields.iter().map(custom_field).collect();
     Ok(Json(json!({"data": data, "has_more": false})).into_response())
+}
+
+fn field_input(b: &Body) -> Result<corral_services::access::FieldInput, ApiError> {
+    b.only(&[
+        "name",
+        "description",
+        "type",
+        "accepts_multiple_values",
+        "choices",
+        "editable_with_roles",
+        "id",
+        "organization_id",
+        "date_created",
+        "date_updated",
+        "created_by",
+        "updated_by",
+    ])?;
+    Ok(corral_services::access::FieldInput {
+        name: b.str("name")?,
+        description: b.str("description")?,
+        field_type: b.str("type")?,
+        accepts_multiple_values: b.bool("accepts_multiple_values")?,
+        choices: b.str_list("choices")?,
+        editable_with_roles: b.str_list("editable_with_roles")?,
+    })
+}
+
+async fn create_custom_field(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(object_type): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = Body(json_object(&bytes)?);
+    let f = st
+        .services
+        .create_custom_field(&actor, &object_type, field_input(&b)?)
+        .await?;
+    Ok(Json(custom_field(&f)).into_response())
+}
+
+async fn get_custom_field(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path((object_type, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let f = st
+        .services
+        .list_custom_fields(&actor, &object_type)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(custom_field(&f)).into_response())
+}
+
+async fn update_custom_field(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path((object_type, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = Body(json_object(&bytes)?);
+    st.services
+        .list_custom_fields(&actor, &object_type)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    let f = st
+        .services
+        .update_custom_field(&actor, &id, field_input(&b)?)
+        .await?;
+    Ok(Json(custom_field(&f)).into_response())
+}
+
+async fn delete_custom_field(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path((object_type, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    st.services
+        .list_custom_fields(&actor, &object_type)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    st.services.delete_custom_field(&actor, &id).await?;
+    Ok(Json(json!({})).into_response())
 }
 
 async fn preview_role(

@@ -863,6 +863,46 @@ pub const OPERATIONS: &[Operation] = &[
         body: Some("AssignInput"),
         paged: false,
     },
+    Operation {
+        method: "post",
+        path: "/api/v1/custom_field/{object_type}/",
+        id: "createCustomField",
+        summary: "Create a lead custom field (needs manage_customizations)",
+        tag: "Custom fields",
+        ok: (200, Some("CustomField")),
+        body: Some("CustomFieldInput"),
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/custom_field/{object_type}/{id}/",
+        id: "getCustomField",
+        summary: "One custom field",
+        tag: "Custom fields",
+        ok: (200, Some("CustomField")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/custom_field/{object_type}/{id}/",
+        id: "updateCustomField",
+        summary: "Update a custom field (its type cannot change)",
+        tag: "Custom fields",
+        ok: (200, Some("CustomField")),
+        body: Some("CustomFieldInput"),
+        paged: false,
+    },
+    Operation {
+        method: "delete",
+        path: "/api/v1/custom_field/{object_type}/{id}/",
+        id: "deleteCustomField",
+        summary: "Delete a custom field and its values (refused while a role's visibility uses it)",
+        tag: "Custom fields",
+        ok: (200, Some("Empty")),
+        body: None,
+        paged: false,
+    },
 ];
 
 fn error_response(description: &str) -> Value {
@@ -1134,6 +1174,8 @@ fn schemas() -> Value {
         "UndoReport": { "type": "object", "properties": { "restored": { "type": "integer" }, "skipped": { "type": "array", "items": { "type": "object" } } } },
         "AssignInput": { "type": "object", "properties": { "strategy": { "type": "string", "enum": ["round_robin", "random", "least_loaded"] }, "query": { "type": "string" }, "s_query": { "type": "object" }, "results_limit": { "type": "integer" }, "custom_field_id": { "type": "string" }, "group_id": { "type": "string" } } },
         "AssignResult": { "type": "object", "properties": { "strategy": { "type": "string" }, "assigned": { "type": "integer" }, "by_member": { "type": "object" }, "pool": { "type": "array", "items": { "type": "string" } } } },
+        "CustomField": { "type": "object", "required": ["id", "name", "type"], "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "type": { "type": "string" }, "accepts_multiple_values": { "type": "boolean" }, "choices": { "type": "array", "items": { "type": "string" } }, "editable_with_roles": { "type": "array", "items": { "type": "string" } } } },
+        "CustomFieldInput": { "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" }, "type": { "type": "string", "enum": ["text", "number", "date", "choices", "user"] }, "accepts_multiple_values": { "type": "boolean" }, "choices": { "type": "array", "items": { "type": "string" } }, "editable_with_roles": { "type": "array", "items": { "type": "string" } } } },
         "Me": {
             "allOf": [
                 { "$ref": "#/components/schemas/User" },

@@ -666,3 +666,237 @@ impl Services {
         Ok(())
     }
 }
+
+/// A custom field create or partial update.
+#[derive(Debug, Clone, Default)]
+pub struct FieldInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub field_type: Option<String>,
+    pub accepts_multiple_values: Option<bool>,
+    pub choices: Option<Vec<String>>,
+    pub editable_with_roles: Option<Vec<String>>,
+}
+
+impl Services {
+    async fn check_field_input(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        input: &FieldInput,
+    ) -> Result<()> {
+        if let Some(n) = &input.name
+            && (n.trim().is_empty() || n.chars().count() > 100)
+        {
+            return Err(ServiceError::field(
+                "name",
+                "A field needs a name of 1 to 100 characters.",
+            ));
+        }
+        if let Some(roles_given) = &input.editable_with_roles {
+            for r in roles_given {
+                if crate::roles::resolve(tx, &actor.workspace_id, r)
+                    .await?
+                    .is_none()
+                {
+                    return Err(ServiceError::field(
+                        "editable_with_roles",
+                        format!("There is no role '{r}'."),
+                    ));
+                }
+            }
+        }
+        if let Some(cs) = &input.choices
+            && cs.iter().any(|c| c.trim().is_empty() || c.contains('\n'))
+        {
+            return Err(ServiceError::field(
+                "choices",
+                "Choices must be non-empty single lines.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates a lead custom field (needs `manage_customizations`).
+    pub async fn create_custom_field(
+        &self,
+        actor: &Actor,
+        object_type: &str,
+        input: FieldInput,
+    ) -> Result<CustomFieldRow> {
+        actor.require(Permission::ManageCustomizations)?;
+        if object_type != "lead" {
+            return Err(ServiceError::field(
+                "object_type",
+                "Custom fields on contacts and opportunities are not supported yet; lead fields are.",
+            ));
+        }
+        let kind = input.field_type.clone().unwrap_or_default();
+        if !matches!(
+            kind.as_str(),
+            "text" | "number" | "date" | "choices" | "user"
+        ) {
+            return Err(ServiceError::field(
+                "type",
+                "Use one of text, number, date, choices or user.",
+            ));
+        }
+        if input.name.is_none() {
+            return Err(ServiceError::field("name", "`name` is required."));
+        }
+        if kind == "choices" && input.choices.as_ref().is_none_or(|c| c.is_empty()) {
+            return Err(ServiceError::field(
+                "choices",
+                "A choices field needs at least one choice.",
+            ));
+        }
+        let mut tx = self.db().write().await?;
+        self.check_field_input(&mut tx, actor, &input).await?;
+        let t = now();
+        let row = CustomFieldRow {
+            id: format!("cf_{}", corral_domain::ids::random_base62(43)),
+            workspace_id: actor.workspace_id.clone(),
+            object_type: object_type.into(),
+            name: input.name.clone().unwrap_or_default().trim().to_string(),
+            description: input.description.clone().unwrap_or_default(),
+            field_type: kind,
+            accepts_multiple_values: input.accepts_multiple_values.unwrap_or(false),
+            choices: input.choices.clone().unwrap_or_default().join("\n"),
+            editable_with_roles: input
+                .editable_with_roles
+                .clone()
+                .unwrap_or_default()
+                .join(","),
+            created_by: Some(actor.user_id.clone()),
+            updated_by: Some(actor.user_id.clone()),
+            date_created: t,
+            date_updated: t,
+        };
+        custom_fields::insert(&mut tx, &row)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::field(
+                    "name",
+                    format!("A lead field named '{}' already exists.", row.name),
+                ),
+                other => other.into(),
+            })?;
+        self.audit_access(
+            &mut tx,
+            actor,
+            Change {
+                object_type: "custom_fields.lead",
+                object_id: &row.id,
+                action: "created",
+                before: json!({}),
+                after: json!({"name": row.name, "type": row.field_type}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Partly updates a custom field; its type cannot change.
+    pub async fn update_custom_field(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: FieldInput,
+    ) -> Result<CustomFieldRow> {
+        actor.require(Permission::ManageCustomizations)?;
+        let mut tx = self.db().write().await?;
+        let mut row = custom_fields::get(&mut tx, &actor.workspace_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Custom field"))?;
+        if input
+            .field_type
+            .as_ref()
+            .is_some_and(|t| *t != row.field_type)
+        {
+            return Err(ServiceError::field(
+                "type",
+                "A field's type cannot change; create a new field instead.",
+            ));
+        }
+        self.check_field_input(&mut tx, actor, &input).await?;
+        let before = json!({"name": row.name, "choices": row.choices, "editable_with_roles": row.editable_with_roles});
+        if let Some(n) = &input.name {
+            row.name = n.trim().to_string();
+        }
+        if let Some(d) = &input.description {
+            row.description = d.clone();
+        }
+        if let Some(m) = input.accepts_multiple_values {
+            row.accepts_multiple_values = m;
+        }
+        if let Some(c) = &input.choices {
+            row.choices = c.join("\n");
+        }
+        if let Some(r) = &input.editable_with_roles {
+            row.editable_with_roles = r.join(",");
+        }
+        row.updated_by = Some(actor.user_id.clone());
+        row.date_updated = now();
+        custom_fields::update(&mut tx, &row)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::field(
+                    "name",
+                    format!("A lead field named '{}' already exists.", row.name),
+                ),
+                other => other.into(),
+            })?;
+        self.audit_access(&mut tx, actor, Change { object_type: "custom_fields.lead", object_id: id, action: "updated", before, after: json!({"name": row.name, "choices": row.choices, "editable_with_roles": row.editable_with_roles}) }).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Deletes a custom field and its values. Refused while a role's lead visibility uses it,
+    /// and for the built-in Lead Owner field.
+    pub async fn delete_custom_field(&self, actor: &Actor, id: &str) -> Result<()> {
+        actor.require(Permission::ManageCustomizations)?;
+        let mut tx = self.db().write().await?;
+        let row = custom_fields::get(&mut tx, &actor.workspace_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Custom field"))?;
+        if row.name == LEAD_OWNER && row.object_type == "lead" {
+            return Err(ServiceError::Conflict(
+                "Lead Owner is how leads are assigned; it cannot be deleted.".into(),
+            ));
+        }
+        let using: Vec<String> = roles::list(&mut tx, &actor.workspace_id)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.visibility_user_lcf_ids
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(',')
+                    .any(|f| f == id)
+            })
+            .map(|r| r.name)
+            .collect();
+        if !using.is_empty() {
+            return Err(ServiceError::Conflict(format!(
+                "The role(s) {} decide lead visibility with this field; change them first.",
+                using.join(", ")
+            )));
+        }
+        custom_fields::delete(&mut tx, id).await?;
+        self.audit_access(
+            &mut tx,
+            actor,
+            Change {
+                object_type: "custom_fields.lead",
+                object_id: id,
+                action: "deleted",
+                before: json!({"name": row.name}),
+                after: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

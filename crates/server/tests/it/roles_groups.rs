@@ -375,3 +375,151 @@ async fn official_close_client_creates_a_role_and_switches_a_membership_to_it() 
         assert!(stdout.contains("passed, 0 failed"));
     }
 }
+
+#[tokio::test]
+async fn custom_fields_can_be_managed_and_drive_visibility() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let su = key(&app.demo_member("superuser"));
+        let (s, sdr) = app
+            .post(
+                &su,
+                "custom_field/lead/",
+                &json!({"name": "SDR", "type": "user"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "superusers manage customizations: {sdr}");
+        let sdr_id = sdr["id"].as_str().unwrap().to_string();
+        let (s, tier) = app.post(&owner, "custom_field/lead/", &json!({"name": "Tier", "type": "choices", "choices": ["Gold", "Silver"], "editable_with_roles": ["admin"]})).await;
+        assert_eq!(s, StatusCode::OK, "{tier}");
+        let tier_id = tier["id"].as_str().unwrap().to_string();
+        for (body, field) in [
+            (json!({"name": "X", "type": "colour"}), "type"),
+            (json!({"name": "SDR", "type": "user"}), "name"),
+            (json!({"name": "Y", "type": "choices"}), "choices"),
+            (
+                json!({"name": "Z", "type": "text", "editable_with_roles": ["role_nope"]}),
+                "editable_with_roles",
+            ),
+        ] {
+            let (s, err) = app.post(&owner, "custom_field/lead/", &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body} {err}");
+            assert!(err["field-errors"][field].is_string(), "{field}: {err}");
+        }
+        assert_eq!(
+            app.post(
+                &owner,
+                "custom_field/contact/",
+                &json!({"name": "C", "type": "text"})
+            )
+            .await
+            .0,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            app.post(
+                &key(&app.demo_member("user")),
+                "custom_field/lead/",
+                &json!({"name": "U", "type": "text"})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+
+        // Values are checked against the field; editable_with_roles limits who may set them.
+        let (s, err) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "L", format!("custom.{tier_id}"): "Bronze"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+        let (s, _) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "L", format!("custom.{tier_id}"): "Gold"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app
+            .post(
+                &su,
+                "lead/",
+                &json!({"name": "L2", format!("custom.{tier_id}"): "Gold"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only admins may set Tier");
+
+        // A role can see leads through the new user field; while it does, the field stays.
+        let a = app.demo_member("restricteduser");
+        let (_, role) = app.post(&owner, "role/", &json!({"name": "SDRs", "permissions": ["calling"], "visibility_user_lcf_ids": [sdr_id], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", a["membership_id"].as_str().unwrap()),
+            &json!({"role_id": role["id"]}),
+        )
+        .await;
+        app.post(
+            &owner,
+            "lead/",
+            &json!({"name": "Prospect", format!("custom.{sdr_id}"): a["user_id"]}),
+        )
+        .await;
+        let (_, v) = app.get(&key(&a), "lead/").await;
+        assert_eq!(v["total_results"], 1);
+        let (s, err) = app
+            .delete(&owner, &format!("custom_field/lead/{sdr_id}/"))
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{err}");
+        assert!(err["error"].as_str().unwrap().contains("SDRs"));
+
+        let (s, upd) = app
+            .put(
+                &owner,
+                &format!("custom_field/lead/{tier_id}/"),
+                &json!({"name": "Level", "choices": ["Gold", "Silver", "Bronze"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{upd}");
+        assert_eq!(upd["choices"], json!(["Gold", "Silver", "Bronze"]));
+        let (s, _) = app
+            .put(
+                &owner,
+                &format!("custom_field/lead/{tier_id}/"),
+                &json!({"type": "text"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let owner_field = fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "Lead Owner")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            app.delete(&owner, &format!("custom_field/lead/{owner_field}/"))
+                .await
+                .0,
+            StatusCode::CONFLICT
+        );
+        let (s, _) = app
+            .delete(&owner, &format!("custom_field/lead/{tier_id}/"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            app.get(&owner, &format!("custom_field/lead/{tier_id}/"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

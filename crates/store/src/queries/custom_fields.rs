@@ -32,3 +32,17 @@ pub async fn get(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<Cus
     on!(tx, c => sqlx::query_as::<_, CustomFieldRow>(concat!("SELECT ", cf_cols!(), " FROM custom_fields WHERE workspace_id = $1 AND id = $2"))
         .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
 }
+
+pub async fn update(tx: &mut Tx, f: &CustomFieldRow) -> Result<()> {
+    on_guarded!(tx, c => sqlx::query("UPDATE custom_fields SET name = $2, description = $3, accepts_multiple_values = $4, choices = $5, editable_with_roles = $6, updated_by = $7, date_updated = $8 WHERE id = $1")
+        .bind(&f.id).bind(&f.name).bind(&f.description).bind(f.accepts_multiple_values).bind(&f.choices).bind(&f.editable_with_roles).bind(&f.updated_by).bind(f.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes a field and every value it holds.
+pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM lead_field_values WHERE field_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    on!(tx, c => sqlx::query("DELETE FROM custom_fields WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
