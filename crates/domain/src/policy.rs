@@ -95,3 +95,86 @@ mod tests {
         );
     }
 }
+
+impl Actor {
+    /// May the actor change a record (opportunity, task, activity) held by `owner`? Their own,
+    /// always; someone else's only with `others` (`manage_others_*`).
+    pub fn may_change_record(
+        &self,
+        owner: Option<&str>,
+        others: Permission,
+    ) -> Result<(), DomainError> {
+        if owner == Some(self.user_id.as_str()) {
+            Ok(())
+        } else {
+            self.require(others)
+        }
+    }
+
+    /// May the actor delete a record held by `owner`? Their own with `own`
+    /// (`delete_own_*`); someone else's with `others` (`manage_others_*`).
+    pub fn may_delete_record(
+        &self,
+        owner: Option<&str>,
+        own: Permission,
+        others: Permission,
+    ) -> Result<(), DomainError> {
+        if owner == Some(self.user_id.as_str()) {
+            self.require(own)
+        } else {
+            self.require(others)
+        }
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+    use crate::roles::BuiltinRole;
+
+    #[test]
+    fn own_and_others_records() {
+        let mut a = Actor {
+            user_id: "u1".into(),
+            membership_id: "m".into(),
+            workspace_id: "w".into(),
+            organization_id: "o".into(),
+            role_id: "restricteduser".into(),
+            restrictions: vec![],
+            permissions: BuiltinRole::RestrictedUser.permissions(),
+            is_org_owner: false,
+            request_id: String::new(),
+            lead_scope: crate::visibility::LeadScope::All,
+        };
+        assert!(
+            a.may_change_record(Some("u1"), Permission::ManageOthersTasks)
+                .is_ok()
+        );
+        assert!(
+            a.may_change_record(Some("u2"), Permission::ManageOthersTasks)
+                .is_err()
+        );
+        assert!(
+            a.may_delete_record(
+                Some("u1"),
+                Permission::DeleteOwnTasks,
+                Permission::ManageOthersTasks
+            )
+            .is_ok()
+        );
+        a.permissions.remove(Permission::DeleteOwnTasks);
+        assert!(
+            a.may_delete_record(
+                Some("u1"),
+                Permission::DeleteOwnTasks,
+                Permission::ManageOthersTasks
+            )
+            .is_err()
+        );
+        assert!(
+            a.may_change_record(None, Permission::ManageOthersTasks)
+                .is_err(),
+            "unowned records count as others'"
+        );
+    }
+}

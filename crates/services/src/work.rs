@@ -122,28 +122,6 @@ fn check_date(field: &str, d: &Option<String>) -> Result<()> {
     Ok(())
 }
 
-/// Whose a record is decides which permission a change needs.
-fn may_change(actor: &Actor, owner: Option<&str>, others: Permission) -> Result<()> {
-    if owner == Some(actor.user_id.as_str()) {
-        Ok(())
-    } else {
-        Ok(actor.require(others)?)
-    }
-}
-
-fn may_delete(
-    actor: &Actor,
-    owner: Option<&str>,
-    own: Permission,
-    others: Permission,
-) -> Result<()> {
-    if owner == Some(actor.user_id.as_str()) {
-        Ok(actor.require(own)?)
-    } else {
-        Ok(actor.require(others)?)
-    }
-}
-
 impl Services {
     async fn opp_view(
         &self,
@@ -240,8 +218,7 @@ impl Services {
                 .await?
                 .pop()
                 .ok_or_else(|| ServiceError::not_found("Opportunity"))?;
-                may_change(
-                    actor,
+                actor.may_change_record(
                     row.user_id.as_deref(),
                     Permission::ManageOthersOpportunities,
                 )?;
@@ -395,11 +372,8 @@ impl Services {
                         .await?
                         .pop()
                         .ok_or_else(|| ServiceError::not_found("Task"))?;
-                may_change(
-                    actor,
-                    row.assigned_to.as_deref(),
-                    Permission::ManageOthersTasks,
-                )?;
+                actor
+                    .may_change_record(row.assigned_to.as_deref(), Permission::ManageOthersTasks)?;
                 row
             }
             None => {
@@ -517,8 +491,7 @@ impl Services {
                 .await?
                 .pop()
                 .ok_or_else(|| ServiceError::not_found("Activity"))?;
-                may_change(
-                    actor,
+                actor.may_change_record(
                     row.user_id.as_deref(),
                     Permission::ManageOthersActivities,
                 )?;
@@ -597,8 +570,7 @@ impl Services {
                     .await?
                     .pop()
                     .ok_or_else(|| ServiceError::not_found("Opportunity"))?;
-                may_delete(
-                    actor,
+                actor.may_delete_record(
                     r.user_id.as_deref(),
                     Permission::DeleteOwnOpportunities,
                     Permission::ManageOthersOpportunities,
@@ -609,8 +581,7 @@ impl Services {
                     .await?
                     .pop()
                     .ok_or_else(|| ServiceError::not_found("Task"))?;
-                may_delete(
-                    actor,
+                actor.may_delete_record(
                     r.assigned_to.as_deref(),
                     Permission::DeleteOwnTasks,
                     Permission::ManageOthersTasks,
@@ -621,8 +592,7 @@ impl Services {
                     .await?
                     .pop()
                     .ok_or_else(|| ServiceError::not_found("Activity"))?;
-                may_delete(
-                    actor,
+                actor.may_delete_record(
                     r.user_id.as_deref(),
                     Permission::DeleteOwnActivities,
                     Permission::ManageOthersActivities,
