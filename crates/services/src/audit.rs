@@ -69,6 +69,16 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// Object types the event log shows every member (the store filters on the same list).
+const TEAM_OBJECTS: [&str; 6] = [
+    "membership",
+    "role",
+    "group",
+    "organization",
+    "organization_member",
+    "custom_fields.lead",
+];
+
 /// A page of audit entries and the cursor for the next (older) page.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
@@ -103,14 +113,16 @@ impl Services {
         self.read_events(actor, filter, cursor, limit).await
     }
 
-    /// Close's event log for the workspace (team objects: memberships, roles, groups).
+    /// Close's event log for the workspace: team objects only (memberships, roles, groups,
+    /// the organization, custom fields), so nothing in it names a lead someone may not see.
     pub async fn event_log(
         &self,
         actor: &Actor,
-        filter: AuditFilter,
+        mut filter: AuditFilter,
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<AuditPage> {
+        filter.team_objects_only = true;
         self.read_events(actor, filter, cursor, limit).await
     }
 
@@ -118,6 +130,7 @@ impl Services {
         let mut tx = self.db().read().await?;
         team::get_audit(&mut tx, &actor.workspace_id, id)
             .await?
+            .filter(|e| TEAM_OBJECTS.contains(&e.object_type.as_str()))
             .ok_or_else(|| ServiceError::not_found("Event"))
     }
 

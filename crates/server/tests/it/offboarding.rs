@@ -315,6 +315,18 @@ async fn round_robin_assigns_fairly_across_batches_and_only_to_active_pool_membe
             2,
             "every decision is logged"
         );
+        // …in the audit log only: the event log every member reads never names leads.
+        let (_, ev) = app
+            .get(&key(&pool[1]), "event/?object_type=assignment")
+            .await;
+        assert!(ev["data"].as_array().unwrap().is_empty(), "{ev}");
+        let (s, _) = app
+            .get(
+                &key(&pool[1]),
+                &format!("event/{}/", log["data"][0]["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
         assert_eq!(
             log["data"][0]["data"]["decisions"]
                 .as_array()

@@ -142,6 +142,10 @@ pub struct AuditFilter {
     pub until: Option<Ts>,
     /// Only entries strictly older than this (date, id) position: the cursor.
     pub before: Option<(Ts, String)>,
+    /// Only changes to team objects (memberships, roles, groups, the organization, custom
+    /// fields): what the event log shows every member. Entries that name leads (assignments,
+    /// offboarding manifests) stay in the audit log.
+    pub team_objects_only: bool,
 }
 
 /// A workspace's audit entries, newest first.
@@ -160,10 +164,11 @@ pub async fn list_audit(
         " AND ($5 IS NULL OR actor_user_id = $5) AND ($6 IS NULL OR request_id = $6)",
         " AND ($7 IS NULL OR date_created >= $7) AND ($8 IS NULL OR date_created <= $8)",
         " AND ($9 IS NULL OR date_created < $9 OR (date_created = $9 AND id < $10))",
+        " AND ($12 = FALSE OR object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead'))",
         " ORDER BY date_created DESC, id DESC LIMIT $11"))
         .bind(workspace_id).bind(&f.object_type).bind(&f.object_id).bind(&f.action)
         .bind(&f.actor_user_id).bind(&f.request_id).bind(f.since).bind(f.until)
-        .bind(before_ts).bind(before_id).bind(limit)
+        .bind(before_ts).bind(before_id).bind(limit).bind(f.team_objects_only)
         .fetch_all(c).await).map_err(db_err)
 }
 
