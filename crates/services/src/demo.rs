@@ -367,6 +367,140 @@ async fn seed_leads(
         )
         .await?;
         leads::add_channel(tx, &contact_id, workspace_id, "email", &email).await?;
+        seed_work(
+            tx,
+            workspace_id,
+            &lead.id,
+            &contact_id,
+            i,
+            t,
+            user_ids,
+            &assignable,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A lead's work for the demo: every fifth lead an opportunity, every other an open task, and
+/// two activities by whoever owns it (or the owner of the organization).
+#[allow(clippy::too_many_arguments)]
+async fn seed_work(
+    tx: &mut corral_store::Tx,
+    workspace_id: &str,
+    lead_id: &str,
+    contact_id: &str,
+    i: usize,
+    t: chrono::DateTime<chrono::Utc>,
+    user_ids: &[String],
+    assignable: &[&String],
+) -> Result<()> {
+    use corral_store::model::{ActivityRow, OpportunityRow, TaskRow};
+    use corral_store::queries::work;
+    let owner = if i.is_multiple_of(8) {
+        &user_ids[0]
+    } else {
+        assignable[i % assignable.len()]
+    };
+    let idx = user_ids.iter().position(|u| u == owner).unwrap_or(0);
+    let name = format!("{} {}", FIRST[idx], LAST[idx]);
+    let creator = format!("{} {}", FIRST[0], LAST[0]);
+    let id = |p: &str| format!("{p}_{}", corral_domain::ids::random_base62(43));
+    if i.is_multiple_of(5) {
+        let statuses = work::opp_statuses(tx, workspace_id).await?;
+        let st = &statuses[(i / 5) % statuses.len()];
+        work::insert_opportunity(
+            tx,
+            &OpportunityRow {
+                id: id("oppo"),
+                workspace_id: workspace_id.into(),
+                lead_id: lead_id.into(),
+                contact_id: Some(contact_id.into()),
+                user_id: Some(owner.clone()),
+                user_name: name.clone(),
+                status_id: st.id.clone(),
+                value: ((i % 17) as i64 + 3) * 250_000,
+                value_period: if i.is_multiple_of(3) {
+                    "monthly".into()
+                } else {
+                    "one_time".into()
+                },
+                value_currency: "USD".into(),
+                confidence: ((i % 9) as i64 + 1) * 10,
+                note: "Listing agreement".into(),
+                date_won: (st.status_type == "won").then(|| t.format("%Y-%m-%d").to_string()),
+                created_by: Some(user_ids[0].clone()),
+                updated_by: Some(user_ids[0].clone()),
+                created_by_name: creator.clone(),
+                updated_by_name: creator.clone(),
+                date_created: t,
+                date_updated: t,
+            },
+        )
+        .await?;
+    }
+    if i.is_multiple_of(2) {
+        work::insert_task(
+            tx,
+            &TaskRow {
+                id: id("task"),
+                workspace_id: workspace_id.into(),
+                lead_id: lead_id.into(),
+                contact_id: Some(contact_id.into()),
+                assigned_to: Some(owner.clone()),
+                assigned_to_name: name.clone(),
+                text: [
+                    "Call back about the viewing",
+                    "Send the comparables",
+                    "Follow up on the offer",
+                ][i % 3]
+                    .into(),
+                due_date: Some(
+                    (t + chrono::Duration::days((i % 20) as i64))
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                ),
+                is_complete: false,
+                created_by: Some(user_ids[0].clone()),
+                updated_by: Some(user_ids[0].clone()),
+                created_by_name: creator.clone(),
+                updated_by_name: creator.clone(),
+                date_created: t,
+                date_updated: t,
+            },
+        )
+        .await?;
+    }
+    for (k, kind) in ["Note", "Call"].iter().enumerate() {
+        let at = t + chrono::Duration::minutes(k as i64 * 30);
+        work::insert_activity(
+            tx,
+            &ActivityRow {
+                id: id("acti"),
+                workspace_id: workspace_id.into(),
+                lead_id: lead_id.into(),
+                contact_id: Some(contact_id.into()),
+                activity_type: (*kind).into(),
+                user_id: Some(owner.clone()),
+                user_name: name.clone(),
+                body: if k == 0 {
+                    "Interested in three-bedroom listings.".into()
+                } else {
+                    "Left a voicemail.".into()
+                },
+                subject: String::new(),
+                direction: (k == 1).then(|| "outbound".to_string()),
+                duration: if k == 1 { 45 } else { 0 },
+                activity_at: at,
+                created_by: Some(owner.clone()),
+                updated_by: Some(owner.clone()),
+                created_by_name: name.clone(),
+                updated_by_name: name.clone(),
+                date_created: at,
+                date_updated: at,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod leads;
 mod pages;
 mod session;
 mod users;
+mod work;
 
 use axum::Router;
 use axum::http::header;
@@ -49,6 +50,8 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route("/events/presence", get(users::presence))
         .route("/leads", get(leads::list))
         .route("/leads/{id}", get(leads::show))
+        .route("/opportunities", get(work::opportunities))
+        .route("/tasks", get(work::tasks))
         .route("/settings/roles", get(access::roles))
         .route(
             "/settings/roles/new",

@@ -64,6 +64,23 @@ async fn demo_seeds_every_role_and_status_with_working_credentials() {
         assert_eq!(s, StatusCode::OK);
         assert_eq!(leads["total_results"], 300);
         assert_eq!(leads["data"][0]["contacts"].as_array().unwrap().len(), 1);
+        let owner_key = crate::helpers::key(&members[0]);
+        let (_, opps) = app.get(&owner_key, "opportunity/?_limit=200").await;
+        assert_eq!(
+            opps["data"].as_array().unwrap().len(),
+            60,
+            "every fifth lead has a deal"
+        );
+        let (_, tasks) = app
+            .get(&owner_key, "task/?_limit=200&is_complete=false")
+            .await;
+        assert_eq!(tasks["data"].as_array().unwrap().len(), 150);
+        let (_, acts) = app.get(&owner_key, "activity/?_limit=200").await;
+        assert_eq!(
+            acts["data"].as_array().unwrap().len(),
+            200,
+            "a page of the 600 activities"
+        );
         // No setup link once there is an organization.
         assert!(app.running.setup_url.is_none());
     }

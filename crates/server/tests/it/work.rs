@@ -225,3 +225,108 @@ async fn work_follows_lead_visibility_and_ownership() {
         assert!(!n["user_name"].as_str().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn opportunity_and_task_pages_show_only_visible_work() {
+    let app = crate::helpers::spawn_with(
+        engines()[0],
+        crate::helpers::Options {
+            demo: true,
+            demo_leads: 40,
+            ..Default::default()
+        },
+    )
+    .await;
+    let d = app.demo();
+    let owner = key(&d["members"][0]);
+    let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+    let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+    let u = app.demo_member("user");
+    let (_, role) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+    app.put(
+        &owner,
+        &format!("membership/{}/", u["membership_id"].as_str().unwrap()),
+        &json!({"role_id": role["id"]}),
+    )
+    .await;
+    let (_, lead) = app
+        .post(
+            &owner,
+            "lead/",
+            &json!({"name": "Zeta Lofts", format!("custom.{cf}"): u["user_id"]}),
+        )
+        .await;
+    app.post(
+        &owner,
+        "opportunity/",
+        &json!({"lead_id": lead["id"], "user_id": u["user_id"], "value": 990000}),
+    )
+    .await;
+    app.post(
+        &owner,
+        "task/",
+        &json!({"lead_id": lead["id"], "assigned_to": u["user_id"], "text": "Unique zeta task"}),
+    )
+    .await;
+
+    let admin = crate::helpers::Browser::new(&app.url);
+    admin
+        .sign_in(d["members"][0]["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    let (s, _, html) = admin.get("/opportunities").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Zeta Lofts"));
+    let (_, v) = app.get(&owner, "opportunity/?_limit=200").await;
+    let admin_count = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status_type"] == "active")
+        .count();
+    assert!(
+        html.contains(&format!("{admin_count} active")),
+        "the admin sees every open deal"
+    );
+
+    // The limited member's pages hold exactly what the API lets them see.
+    let (_, mine) = app.get(&key(&u), "opportunity/?_limit=200").await;
+    let mine: Vec<&Value> = mine["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status_type"] == "active")
+        .collect();
+    assert!(mine.len() < admin_count);
+    let (_, all) = app.get(&owner, "opportunity/?_limit=200").await;
+    let hidden = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| !mine.iter().any(|m| m["id"] == o["id"]) && o["status_type"] == "active")
+        .unwrap()["lead_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = crate::helpers::Browser::new(&app.url);
+    b.sign_in(u["email"].as_str().unwrap(), "corral-demo").await;
+    let (_, _, html) = b.get("/opportunities").await;
+    assert!(
+        html.contains("Zeta Lofts") && html.contains(&format!("{} active", mine.len())),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!(">{hidden}<")),
+        "{hidden} is on a lead they cannot see"
+    );
+    let (_, their_tasks) = app
+        .get(&key(&u), "task/?_limit=200&is_complete=false")
+        .await;
+    let (_, _, html) = b.get("/tasks?who=all").await;
+    assert!(
+        html.contains("Unique zeta task")
+            && html.contains(&format!(
+                "{} open",
+                their_tasks["data"].as_array().unwrap().len()
+            ))
+    );
+}
