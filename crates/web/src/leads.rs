@@ -157,6 +157,8 @@ struct LeadPage {
     updated_by: String,
     fields: Vec<(String, String)>,
     contacts: Vec<(String, String, String, String)>,
+    /// For organization managers: (member, role, sees it, why).
+    visibility: Vec<(String, String, bool, String)>,
 }
 
 fn joined(json_text: &str, key: &str) -> String {
@@ -180,6 +182,18 @@ pub async fn show(State(st): State<WebState>, web: WebActor, Path(id): Path<Stri
         Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
     };
     let names = user_names(&st, &web).await;
+    // Organization managers see who else can see the lead, and why.
+    let visibility = if web.actor.can(corral_domain::Permission::ManageOrganization) {
+        st.services
+            .lead_visibility(&web.actor, &id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.name, m.role_name, m.visible, m.reasons.join(" ")))
+            .collect()
+    } else {
+        vec![]
+    };
     let page = LeadPage {
         title: v.lead.name.clone(),
         nav: Some(nav(&st, &web.actor, &web.csrf, "/leads").await),
@@ -206,6 +220,7 @@ pub async fn show(State(st): State<WebState>, web: WebActor, Path(id): Path<Stri
                 )
             })
             .collect(),
+        visibility,
     };
     let set = web.set_csrf.clone();
     with_cookie(render(&page), set)

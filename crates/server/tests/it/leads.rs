@@ -278,6 +278,27 @@ async fn leads_pages_show_only_visible_leads() {
     );
     let (_, _, html) = b.get("/leads?q=hidden").await;
     assert!(!html.contains("Hidden Holdings"));
+    let (_, _, html) = b
+        .get(&format!("/leads/{}", mine["id"].as_str().unwrap()))
+        .await;
+    assert!(
+        !html.contains("Who can see this lead"),
+        "only organization managers get the summary"
+    );
+
+    // An organization manager's lead page explains who sees it.
+    let admin = crate::helpers::Browser::new(&app.url);
+    admin
+        .sign_in(d["members"][0]["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    let (_, _, html) = admin
+        .get(&format!("/leads/{}", mine["id"].as_str().unwrap()))
+        .await;
+    assert!(
+        html.contains("Who can see this lead")
+            && html.contains("limited visibility through Lead Owner"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
