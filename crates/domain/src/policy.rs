@@ -178,3 +178,20 @@ mod record_tests {
         );
     }
 }
+
+impl Actor {
+    /// May the actor set a custom field limited to `editable_with_roles` (empty: everyone)?
+    pub fn may_edit_field(
+        &self,
+        editable_with_roles: &[&str],
+        field_name: &str,
+    ) -> Result<(), DomainError> {
+        if editable_with_roles.is_empty() || editable_with_roles.contains(&self.role_id.as_str()) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!(
+                "Your role cannot edit the field '{field_name}'."
+            )))
+        }
+    }
+}

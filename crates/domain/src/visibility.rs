@@ -276,3 +276,42 @@ mod explain_tests {
         }
     }
 }
+
+impl LeadScope {
+    /// The field to assign a new lead to its creator through, so a member who sees only
+    /// assigned leads keeps sight of the leads they create: the scope's first field, when the
+    /// creator set none of its fields (`set_fields`) themselves. None for `All`.
+    pub fn own_assignment_field(&self, set_fields: &[String]) -> Option<&String> {
+        match self {
+            LeadScope::All => None,
+            LeadScope::Limited { field_ids, .. } => {
+                if field_ids.iter().any(|f| set_fields.contains(f)) {
+                    None
+                } else {
+                    field_ids.first()
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod own_assignment_tests {
+    use super::*;
+
+    #[test]
+    fn creators_keep_sight_of_their_leads() {
+        let s = LeadScope::Limited {
+            field_ids: vec!["cf_a".into(), "cf_b".into()],
+            user_ids: vec!["u".into()],
+            include_unassigned: false,
+        };
+        assert_eq!(s.own_assignment_field(&[]), Some(&"cf_a".to_string()));
+        assert_eq!(s.own_assignment_field(&["cf_b".into()]), None);
+        assert_eq!(
+            s.own_assignment_field(&["cf_x".into()]),
+            Some(&"cf_a".to_string())
+        );
+        assert_eq!(LeadScope::All.own_assignment_field(&[]), None);
+    }
+}

@@ -308,18 +308,13 @@ impl Services {
                 for v in values {
                     if f.field_type == "user" {
                         let uid = v.as_str().unwrap_or_default();
-                        let m = corral_store::queries::memberships::find(
+                        crate::members::require_active_member(
                             &mut tx,
                             &actor.workspace_id,
                             uid,
+                            "custom_field_value",
                         )
                         .await?;
-                        if m.is_none_or(|m| m.status != "active") {
-                            return Err(ServiceError::field(
-                                "custom_field_value",
-                                format!("'{uid}' is not an active member of this workspace."),
-                            ));
-                        }
                     }
                 }
                 (

@@ -148,10 +148,12 @@ impl Services {
         let mut reasons = vec![format!("{} holds the role '{}'.", mv.name, mv.role_name)];
         reasons.extend(mv.reasons.clone());
         if !mv.visible {
-            reasons.push(format!(
-                "A lead they cannot see cannot be {}ed by them.",
-                if action == "view" { "view" } else { action }
-            ));
+            let done = match action {
+                "view" => "viewed",
+                "edit" => "edited",
+                _ => "deleted",
+            };
+            reasons.push(format!("A lead they cannot see cannot be {done} by them."));
             return Ok(Decision {
                 allowed: false,
                 reasons,

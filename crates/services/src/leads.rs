@@ -2,7 +2,6 @@
 //! a lead the actor may not see does not exist for them.
 
 use corral_domain::ids::random_base62;
-use corral_domain::visibility::LeadScope;
 use corral_domain::{Actor, Email, Permission};
 use corral_store::model::{ContactRow, CustomFieldRow, FieldValueRow, LeadRow, LeadStatusRow};
 use corral_store::queries::leads::{self, LeadFilter};
@@ -110,13 +109,7 @@ async fn field_values(
             ("text", Value::String(s)) => s.clone(),
             ("choices", Value::String(s)) if field.choices.split('\n').any(|c| c == s) => s.clone(),
             ("user", Value::String(s)) => {
-                let m = corral_store::queries::memberships::find(tx, workspace_id, s).await?;
-                if m.is_none_or(|m| m.status != "active") {
-                    return Err(ServiceError::field(
-                        &key,
-                        format!("'{s}' is not an active member of this workspace."),
-                    ));
-                }
+                crate::members::require_active_member(tx, workspace_id, s, &key).await?;
                 s.clone()
             }
             (t, other) => {
@@ -208,17 +201,12 @@ impl Services {
                         format!("There is no lead custom field '{field_id}'."),
                     )
                 })?;
-            if !field.editable_with_roles.is_empty()
-                && !field
-                    .editable_with_roles
-                    .split(',')
-                    .any(|r| r == actor.role_id)
-            {
-                return Err(ServiceError::Forbidden(format!(
-                    "Your role cannot edit the field '{}'.",
-                    field.name
-                )));
-            }
+            let editors: Vec<&str> = field
+                .editable_with_roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .collect();
+            actor.may_edit_field(&editors, &field.name)?;
             let vals = field_values(tx, &actor.workspace_id, &field, value).await?;
             leads::set_field_values(tx, lead_id, &field.id, &vals).await?;
         }
@@ -310,13 +298,13 @@ impl Services {
         };
         leads::insert(&mut tx, &lead).await?;
         let mut custom = input.custom.clone();
-        if let LeadScope::Limited { field_ids, .. } = &actor.lead_scope
-            && let Some(first) = field_ids.first()
-            && !custom
-                .iter()
-                .any(|(f, v)| field_ids.contains(f) && !v.is_null())
-        {
-            custom.push((first.clone(), Value::String(actor.user_id.clone())));
+        let set: Vec<String> = custom
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(f, _)| f.clone())
+            .collect();
+        if let Some(field) = actor.lead_scope.own_assignment_field(&set) {
+            custom.push((field.clone(), Value::String(actor.user_id.clone())));
         }
         self.apply_custom(&mut tx, actor, &lead.id, &custom).await?;
         for c in &contacts {

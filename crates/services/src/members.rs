@@ -329,6 +329,24 @@ fn parse_phone(field_value: Option<&str>) -> Result<Option<String>> {
     }
 }
 
+/// Refuses `user_id` unless it is an active member of the workspace (records, values and
+/// assignments only ever go to active members); the error names `field`.
+pub(crate) async fn require_active_member(
+    tx: &mut Tx,
+    workspace_id: &str,
+    user_id: &str,
+    field: &str,
+) -> Result<()> {
+    let m = memberships::find(tx, workspace_id, user_id).await?;
+    if m.is_none_or(|m| m.status != "active") {
+        return Err(ServiceError::field(
+            field,
+            format!("'{user_id}' is not an active member of this workspace."),
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses a phone already used by another user.
 async fn check_phone_free(
     tx: &mut Tx,

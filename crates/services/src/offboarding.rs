@@ -275,15 +275,7 @@ impl Services {
                 _ => vec![],
             };
             for t in targets {
-                let m = memberships::find(tx, &actor.workspace_id, &t).await?;
-                if m.is_none_or(|m| m.status != "active") {
-                    return Err(ServiceError::field(
-                        field,
-                        format!(
-                            "'{t}' is not an active member; records only go to active members."
-                        ),
-                    ));
-                }
+                crate::members::require_active_member(tx, &actor.workspace_id, &t, field).await?;
             }
         }
         Ok(())

@@ -6,7 +6,7 @@ use corral_domain::ids::random_base62;
 use corral_domain::{Actor, Permission};
 use corral_store::model::{ActivityRow, OppStatusRow, OpportunityRow, TaskRow};
 use corral_store::queries::work::{self, WorkFilter, WorkTable};
-use corral_store::queries::{leads, memberships, users};
+use corral_store::queries::{leads, users};
 use corral_store::{Tx, now};
 
 use crate::{Result, ServiceError, Services};
@@ -89,13 +89,7 @@ async fn assignee(
     let Some(uid) = user_id.filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
-    let m = memberships::find(tx, &actor.workspace_id, uid).await?;
-    if m.is_none_or(|m| m.status != "active") {
-        return Err(ServiceError::field(
-            field,
-            format!("'{uid}' is not an active member of this workspace."),
-        ));
-    }
+    crate::members::require_active_member(tx, &actor.workspace_id, uid, field).await?;
     Ok(Some((uid.to_string(), name_of(tx, uid).await?)))
 }
 

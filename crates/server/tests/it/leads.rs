@@ -392,6 +392,13 @@ async fn explain_who_sees_a_lead_and_preview_a_role_edit() {
         assert!(e["reasons"].to_string().contains("grants 'delete_leads'"));
         let (_, e) = app.get(&owner, &q(b, "view")).await;
         assert_eq!(e["allowed"], false);
+        let (_, e) = app.get(&owner, &q(b, "delete")).await;
+        assert!(
+            e["reasons"]
+                .to_string()
+                .contains("cannot be deleted by them"),
+            "{e}"
+        );
         // Give B the lead: visible now, but the restriction still forbids deleting it.
         app.put(
             &owner,
