@@ -14,6 +14,7 @@ mod leads;
 mod members;
 pub mod openapi;
 mod params;
+pub mod scim;
 mod v1;
 pub mod wire;
 mod work;
@@ -30,9 +31,12 @@ pub struct ApiState {
     pub services: Services,
 }
 
-/// The `/api` router (API v1 plus the OpenAPI document).
+/// The `/api` router (API v1 plus the OpenAPI document) and SCIM 2.0 at `/scim/v2`.
 pub fn router(services: Services) -> Router {
     v1::routes()
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
-        .with_state(ApiState { services })
+        .with_state(ApiState {
+            services: services.clone(),
+        })
+        .merge(scim::routes().with_state(services))
 }

@@ -14,6 +14,8 @@ pub mod phone;
 pub mod policy;
 pub mod roles;
 pub mod round_robin;
+pub mod scim;
+pub mod scim_schema;
 pub mod search;
 pub mod team;
 pub mod visibility;

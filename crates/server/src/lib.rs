@@ -227,6 +227,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         {
             Some(mut creds) => {
                 creds.url = url.clone();
+                creds.scim_url = format!("{url}/scim/v2");
                 let path = config.data_dir.join("demo-credentials.json");
                 std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
                 let json = serde_json::to_string_pretty(&creds).map_err(|e| e.to_string())?;

@@ -32,6 +32,9 @@ pub struct DemoCredentials {
     pub organization_id: String,
     pub workspace_id: String,
     pub members: Vec<DemoMember>,
+    /// A SCIM bearer token for the organization, and the SCIM base URL.
+    pub scim_token: String,
+    pub scim_url: String,
 }
 
 /// The password every demo member shares, so a newcomer can sign in as anyone.
@@ -236,12 +239,29 @@ impl Services {
             lead_count,
         )
         .await?;
+        let scim_token = format!("scim_{}", crate::secrets::new_token());
+        corral_store::queries::scim::insert_token(
+            &mut tx,
+            &corral_store::model::ScimTokenRow {
+                id: format!("scimtok_{}", corral_domain::ids::random_base62(22)),
+                organization_id: org.id.clone(),
+                name: "Demo identity provider".into(),
+                token_hash: crate::secrets::token_hash(&scim_token),
+                created_by: created.owner_user_id.clone(),
+                date_created: now(),
+                last_used_at: None,
+                revoked_at: None,
+            },
+        )
+        .await?;
         tx.commit().await.map_err(ServiceError::from)?;
         Ok(Some(DemoCredentials {
             url: String::new(),
             organization_id: org.id,
             workspace_id: created.workspace_id,
             members,
+            scim_token,
+            scim_url: format!("{}/scim/v2", self.config().public_url),
         }))
     }
 }

@@ -17,6 +17,7 @@ pub mod offboarding;
 pub mod outbox;
 pub mod presence;
 pub mod roles;
+pub mod scim;
 pub mod secrets;
 pub mod setup;
 pub mod work;

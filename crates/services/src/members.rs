@@ -274,7 +274,7 @@ async fn check_keeps_administrator(
 }
 
 /// Checks the seat limit before `user_id` becomes active; returns whether they were seated.
-async fn check_seat(tx: &mut Tx, organization_id: &str, user_id: &str) -> Result<bool> {
+pub(crate) async fn check_seat(tx: &mut Tx, organization_id: &str, user_id: &str) -> Result<bool> {
     let org = orgs::get(tx, organization_id)
         .await?
         .ok_or_else(|| ServiceError::Internal("organization missing".into()))?;
@@ -285,7 +285,7 @@ async fn check_seat(tx: &mut Tx, organization_id: &str, user_id: &str) -> Result
 }
 
 /// Records a seat change after a status change if the user's seat count moved.
-async fn record_seat_change(
+pub(crate) async fn record_seat_change(
     tx: &mut Tx,
     actor: Option<&Actor>,
     organization_id: &str,
@@ -379,7 +379,7 @@ fn apply_settings(m: &mut MembershipRow, s: &MemberSettings) -> Result<()> {
 }
 
 impl Services {
-    async fn audit_membership(
+    pub(crate) async fn audit_membership(
         &self,
         tx: &mut Tx,
         actor: Option<&Actor>,
@@ -414,7 +414,7 @@ impl Services {
     }
 
     /// Writes a fresh invitation (and its email) for a membership; returns the link.
-    async fn send_invitation(
+    pub(crate) async fn send_invitation(
         &self,
         tx: &mut Tx,
         actor: &Actor,

@@ -380,17 +380,36 @@ impl Services {
             }
         };
         let mut tx = self.db().write().await?;
-        let m = self
-            .change_status_in(&mut tx, actor, membership_id, to)
+        let row = self
+            .offboard_in(&mut tx, actor, membership_id, to, choices)
             .await?;
-        self.check_targets(&mut tx, actor, &m.user_id, choices)
-            .await?;
-        let h = holdings(&mut tx, &actor.workspace_id, &m.user_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Services::offboard`] inside the caller's transaction (SCIM deactivation runs it
+    /// together with the rest of the provider's change).
+    pub(crate) async fn offboard_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        membership_id: &str,
+        to: MembershipStatus,
+        choices: &Choices,
+    ) -> Result<OffboardingRow> {
+        let action = if to == MembershipStatus::Removed {
+            "remove"
+        } else {
+            "deactivate"
+        };
+        let m = self.change_status_in(tx, actor, membership_id, to).await?;
+        self.check_targets(tx, actor, &m.user_id, choices).await?;
+        let h = holdings(tx, &actor.workspace_id, &m.user_id).await?;
         let planned = plan_moves(&h, &m.user_id, choices);
-        let who = name(&mut tx, Some(&actor.user_id)).await?;
+        let who = name(tx, Some(&actor.user_id)).await?;
         for mv in &planned {
             hand_over(
-                &mut tx,
+                tx,
                 actor,
                 &who,
                 &mv.kind,
@@ -412,16 +431,15 @@ impl Services {
             date_created: now(),
             undone_at: None,
         };
-        work::insert_offboarding(&mut tx, &row).await?;
+        work::insert_offboarding(tx, &row).await?;
         audit::record(
-            &mut tx,
+            tx,
             Some(actor),
             &actor.organization_id,
             &actor.workspace_id,
             Change { object_type: "offboarding", object_id: &row.id, action: "created", before: json!({}), after: json!({"membership_id": membership_id, "action": action, "manifest": manifest}) },
         )
         .await?;
-        tx.commit().await?;
         Ok(row)
     }
 

@@ -95,6 +95,77 @@ pub struct MemberRow {
     pub user_image: Option<String>,
 }
 
+/// A member as SCIM sees them: the membership, the user, and what the provider set.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScimMemberRow {
+    #[sqlx(flatten)]
+    pub member: MemberRow,
+    pub user_date_created: Ts,
+    pub user_date_updated: Ts,
+    pub scim_user_name: Option<String>,
+    pub scim_external_id: Option<String>,
+    pub scim_attributes: Option<String>,
+    pub scim_date_updated: Option<Ts>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScimUserRow {
+    pub organization_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_name_lower: String,
+    pub external_id: Option<String>,
+    pub attributes: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScimTokenRow {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub created_by: String,
+    pub date_created: Ts,
+    pub last_used_at: Option<Ts>,
+    pub revoked_at: Option<Ts>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScimSettingsRow {
+    pub organization_id: String,
+    pub workspace_id: String,
+    pub role_id: String,
+    pub deactivate_policy: String,
+    pub reassign_to: Option<String>,
+    pub date_updated: Ts,
+}
+
+/// A workspace group with what SCIM keeps about it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScimGroupRow {
+    pub id: String,
+    pub name: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+    pub external_id: Option<String>,
+    pub role_id: Option<String>,
+    pub scim_date_updated: Option<Ts>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScimActivityRow {
+    pub id: String,
+    pub organization_id: String,
+    pub token_id: String,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+    pub detail: String,
+    pub date_created: Ts,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GroupRow {
     pub id: String,

@@ -169,3 +169,44 @@ pub async fn group_names(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String,
     on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT gm.user_id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY g.name")
         .bind(workspace_id).fetch_all(c).await).map_err(db_err)
 }
+
+/// Narrows [`scim_members`]; every `Some` must match.
+#[derive(Debug, Clone, Default)]
+pub struct ScimNarrow {
+    pub user_id: Option<String>,
+    /// Lowercased userName (the email when the provider never set one).
+    pub user_name_lower: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// Members of a workspace (not removed) with what SCIM keeps about them in `organization_id`.
+pub async fn scim_members(
+    tx: &mut Tx,
+    workspace_id: &str,
+    organization_id: &str,
+    n: &ScimNarrow,
+) -> Result<Vec<crate::model::ScimMemberRow>> {
+    on!(tx, c => sqlx::query_as::<_, crate::model::ScimMemberRow>(concat!(
+        "SELECT ", memb_cols!("m."),
+        ", u.email AS user_email, u.first_name AS user_first_name, u.last_name AS user_last_name, u.phone AS user_phone, u.image AS user_image",
+        ", u.date_created AS user_date_created, u.date_updated AS user_date_updated",
+        ", s.user_name AS scim_user_name, s.external_id AS scim_external_id, s.attributes AS scim_attributes, s.date_updated AS scim_date_updated",
+        " FROM memberships m JOIN users u ON u.id = m.user_id",
+        " LEFT JOIN scim_users s ON s.organization_id = $2 AND s.user_id = m.user_id",
+        " WHERE m.workspace_id = $1 AND m.status <> 'removed'",
+        " AND ($3 IS NULL OR m.user_id = $3)",
+        " AND ($4 IS NULL OR COALESCE(s.user_name_lower, u.email_lower) = $4)",
+        " AND ($5 IS NULL OR s.external_id = $5)",
+        " ORDER BY m.date_created, m.id"))
+        .bind(workspace_id).bind(organization_id).bind(&n.user_id).bind(&n.user_name_lower).bind(&n.external_id)
+        .fetch_all(c).await).map_err(db_err)
+}
+
+/// (user id, group id, group name) for every group membership in a workspace, by name.
+pub async fn group_names_by_id(
+    tx: &mut Tx,
+    workspace_id: &str,
+) -> Result<Vec<(String, String, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (String, String, String)>("SELECT gm.user_id, g.id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY g.name, g.id")
+        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+}

@@ -98,3 +98,9 @@ pub async fn memberships_in_org(tx: &mut Tx, org_id: &str, user_id: &str) -> Res
     on!(tx, c => sqlx::query_scalar("SELECT m.id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = $1 AND m.user_id = $2 ORDER BY m.id")
         .bind(org_id).bind(user_id).fetch_all(c).await).map_err(db_err)
 }
+
+/// The organization's first workspace (where new members land by default).
+pub async fn first_workspace(tx: &mut Tx, org_id: &str) -> Result<Option<String>> {
+    on!(tx, c => sqlx::query_scalar::<_, String>("SELECT id FROM workspaces WHERE organization_id = $1 ORDER BY date_created, id LIMIT 1")
+        .bind(org_id).fetch_optional(c).await).map_err(db_err)
+}

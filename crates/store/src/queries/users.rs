@@ -83,3 +83,17 @@ pub async fn update_profile(tx: &mut Tx, u: &UserRow) -> Result<()> {
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
+
+/// Changes a user's email; an address another user holds is a conflict.
+pub async fn set_email(
+    tx: &mut Tx,
+    id: &str,
+    email: &str,
+    email_lower: &str,
+    now: Ts,
+) -> Result<()> {
+    on_guarded!(tx, c => sqlx::query("UPDATE users SET email = $2, email_lower = $3, date_updated = $4 WHERE id = $1")
+        .bind(id).bind(email).bind(email_lower).bind(now)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
