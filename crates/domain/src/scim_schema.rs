@@ -213,7 +213,7 @@ pub const ENTERPRISE_ATTRIBUTES: &[AttrDef] = &[
     ),
 ];
 
-const GROUP_MEMBER: [AttrDef; 2] = [
+const GROUP_MEMBER: [AttrDef; 4] = [
     AttrDef {
         mutability: "immutable",
         case_exact: true,
@@ -223,6 +223,12 @@ const GROUP_MEMBER: [AttrDef; 2] = [
         mutability: "immutable",
         ..reference("$ref", &["User"], "The member's URI.")
     },
+    // Providers send these (Okta: the member's display name); Corral does not keep them.
+    read_only(s(
+        "display",
+        "The member's name, as the provider sent it; not kept.",
+    )),
+    read_only(s("type", "The kind of member; always a User.")),
 ];
 
 /// The core Group schema.

@@ -13,6 +13,7 @@ mod helpers;
 mod leads;
 mod offboarding;
 mod roles_groups;
+mod scim;
 mod sign_in;
 mod smtp_sink;
 mod team_admin;
