@@ -455,6 +455,13 @@ impl Services {
         Ok(())
     }
 
+    /// The workspace's groups with their SCIM data (external id, mapped role).
+    pub async fn scim_groups(&self, actor: &Actor) -> Result<Vec<ScimGroupRow>> {
+        Self::require_owner(actor)?;
+        let mut tx = self.db().read().await?;
+        Ok(q::groups(&mut tx, &actor.workspace_id, None).await?)
+    }
+
     /// Appends to the activity log an owner reads (in its own transaction, so failures are
     /// logged too).
     pub async fn scim_log(

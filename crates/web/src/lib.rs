@@ -4,6 +4,7 @@
 mod access;
 mod leads;
 mod pages;
+mod scim;
 mod session;
 mod users;
 mod work;
@@ -72,6 +73,23 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route(
             "/settings/groups/{id}/{verb}",
             axum::routing::post(access::group_action),
+        )
+        .route("/settings/scim", get(scim::show))
+        .route(
+            "/settings/scim/tokens",
+            axum::routing::post(scim::create_token),
+        )
+        .route(
+            "/settings/scim/tokens/{id}/revoke",
+            axum::routing::post(scim::revoke_token),
+        )
+        .route(
+            "/settings/scim/settings",
+            axum::routing::post(scim::save_settings),
+        )
+        .route(
+            "/settings/scim/groups/{id}",
+            axum::routing::post(scim::map_group),
         )
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))

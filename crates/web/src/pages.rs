@@ -49,7 +49,7 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
         })
         .unwrap_or_default();
     let org_admin = actor.can(corral_domain::Permission::ManageOrganization);
-    let entries: [(&'static str, &'static str, bool); 8] = [
+    let entries: [(&'static str, &'static str, bool); 9] = [
         ("/", "Home", true),
         ("/leads", "Leads", true),
         ("/opportunities", "Opportunities", true),
@@ -58,6 +58,7 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
         ("/settings/roles", "Roles", org_admin),
         ("/settings/groups", "Groups", org_admin),
         ("/settings/api-keys", "API keys", true),
+        ("/settings/scim", "SCIM provisioning", actor.is_org_owner),
     ];
     let items = entries
         .into_iter()

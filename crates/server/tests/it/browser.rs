@@ -530,3 +530,64 @@ async fn browser_browses_the_demo_leads() {
     assert_eq!(chrome.count("#contacts-table tbody tr").await, 1);
     chrome.screenshot("lead").await;
 }
+
+#[tokio::test]
+async fn browser_owner_creates_a_scim_token_that_provisions_and_sees_the_activity() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let owner = app.demo()["members"][0].clone();
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/settings/scim", app.url)).await;
+    assert_eq!(
+        chrome.text("#scim-base-url").await,
+        format!("{}/scim/v2", app.url)
+    );
+    chrome
+        .type_into("#scim-token-name", "Okta production")
+        .await;
+    chrome.click("#create-scim-token").await;
+    let token = chrome.text("#new-scim-token").await;
+    assert!(token.starts_with("scim_"), "{token}");
+    // The token provisions a member.
+    let r = app
+        .http
+        .post(format!("{}/scim/v2/Users", app.url))
+        .bearer_auth(&token)
+        .header("content-type", "application/scim+json")
+        .body(
+            json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "grace.scim@example.com",
+                "emails": [{"value": "grace.scim@example.com", "primary": true}],
+                "name": {"givenName": "Grace", "familyName": "Hopper"}
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    chrome.goto(&format!("{}/settings/scim", app.url)).await;
+    let activity = chrome.text("#scim-activity").await;
+    assert!(activity.contains("POST /scim/v2/Users"), "{activity}");
+    assert!(activity.contains("grace.scim@example.com"), "{activity}");
+    chrome.screenshot("scim").await;
+    // Revoking the token ends provisioning with it.
+    chrome
+        .click("tr:first-child form[action$='/revoke'] button")
+        .await;
+    chrome.accept_alert().await;
+    chrome.wait_count("#scim-notice", 1, 5000).await;
+    let r = app
+        .http
+        .get(format!("{}/scim/v2/Users", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+}

@@ -710,3 +710,63 @@ async fn scim2_tester_reports_no_failures() {
         assert!(stdout.contains(" 0 failed"), "{stdout}");
     }
 }
+
+#[tokio::test]
+async fn a_group_mapped_to_a_role_gives_its_members_that_role() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let services = &app.running.services;
+        let owner_actor = services.authenticate_api_key(&owner).await.unwrap();
+        let scim = Scim::new(&app);
+        let (_, u) = scim
+            .post(
+                "/Users",
+                &json!({"schemas": [USER], "userName": "mia@example.com", "emails": [{"value": "mia@example.com"}]}),
+            )
+            .await;
+        let id = u["id"].as_str().unwrap().to_string();
+        let (_, g) = scim
+            .post(
+                "/Groups",
+                &json!({"schemas": [GROUP], "displayName": "Managers (IdP)"}),
+            )
+            .await;
+        let gid = g["id"].as_str().unwrap().to_string();
+        services
+            .set_scim_group_role(&owner_actor, &gid, Some("manager"))
+            .await
+            .unwrap();
+        let (s, _) = scim
+            .patch(
+                &format!("/Groups/{gid}"),
+                json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            membership_of(&app, &owner, &id).await.unwrap()["role_id"],
+            "manager"
+        );
+        let (s, _) = scim
+            .patch(
+                &format!("/Groups/{gid}"),
+                json!([{"op": "remove", "path": "members"}]),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            membership_of(&app, &owner, &id).await.unwrap()["role_id"],
+            "user",
+            "back to the SCIM default role"
+        );
+        // An unknown role cannot be mapped.
+        assert!(
+            services
+                .set_scim_group_role(&owner_actor, &gid, Some("role_nope"))
+                .await
+                .is_err()
+        );
+    }
+}
