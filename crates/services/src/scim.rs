@@ -609,6 +609,20 @@ impl Services {
         ctx: &ScimContext,
         narrow: &ScimNarrow,
     ) -> SResult<Vec<Value>> {
+        Ok(self
+            .user_rows_with(tx, ctx, narrow)
+            .await?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect())
+    }
+
+    async fn user_rows_with(
+        &self,
+        tx: &mut Tx,
+        ctx: &ScimContext,
+        narrow: &ScimNarrow,
+    ) -> SResult<Vec<(ScimMemberRow, Value)>> {
         let rows = memberships::scim_members(
             tx,
             &ctx.actor.workspace_id,
@@ -617,18 +631,29 @@ impl Services {
         )
         .await
         .map_err(store)?;
-        let names = memberships::group_names_by_id(tx, &ctx.actor.workspace_id)
-            .await
-            .map_err(store)?;
+        let only = match rows.as_slice() {
+            [one] => Some(one.member.membership.user_id.as_str()),
+            _ => None,
+        };
+        let mut groups_of: std::collections::HashMap<String, Vec<(String, String)>> =
+            std::collections::HashMap::new();
+        if !rows.is_empty() {
+            for (u, id, n) in memberships::group_names_by_id(tx, &ctx.actor.workspace_id, only)
+                .await
+                .map_err(store)?
+            {
+                groups_of.entry(u).or_default().push((id, n));
+            }
+        }
         Ok(rows
-            .iter()
+            .into_iter()
             .map(|r| {
-                let gs: Vec<(String, String)> = names
-                    .iter()
-                    .filter(|(u, _, _)| *u == r.member.membership.user_id)
-                    .map(|(_, id, n)| (id.clone(), n.clone()))
-                    .collect();
-                Self::render_user(ctx, r, &gs)
+                let gs = groups_of
+                    .get(&r.member.membership.user_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let doc = Self::render_user(ctx, &r, gs);
+                (r, doc)
             })
             .collect())
     }
@@ -643,21 +668,11 @@ impl Services {
             user_id: Some(id.to_string()),
             ..Default::default()
         };
-        let row = memberships::scim_members(
-            tx,
-            &ctx.actor.workspace_id,
-            &ctx.actor.organization_id,
-            &narrow,
-        )
-        .await
-        .map_err(store)?
-        .pop()
-        .ok_or_else(|| ScimError::not_found(format!("There is no user '{id}'.")))?;
-        let doc = self
-            .user_rows(tx, ctx, &narrow)
+        let (row, doc) = self
+            .user_rows_with(tx, ctx, &narrow)
             .await?
             .pop()
-            .unwrap_or(Value::Null);
+            .ok_or_else(|| ScimError::not_found(format!("There is no user '{id}'.")))?;
         Ok((doc, row))
     }
 

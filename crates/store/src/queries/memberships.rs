@@ -202,11 +202,13 @@ pub async fn scim_members(
         .fetch_all(c).await).map_err(db_err)
 }
 
-/// (user id, group id, group name) for every group membership in a workspace, by name.
+/// (user id, group id, group name) for every group membership in a workspace (of one user
+/// when `user_id` is given), by name.
 pub async fn group_names_by_id(
     tx: &mut Tx,
     workspace_id: &str,
+    user_id: Option<&str>,
 ) -> Result<Vec<(String, String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String, String)>("SELECT gm.user_id, g.id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY g.name, g.id")
-        .bind(workspace_id).fetch_all(c).await).map_err(db_err)
+    on!(tx, c => sqlx::query_as::<_, (String, String, String)>("SELECT gm.user_id, g.id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 AND ($2 IS NULL OR gm.user_id = $2) ORDER BY g.name, g.id")
+        .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
 }
