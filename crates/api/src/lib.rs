@@ -15,6 +15,7 @@ mod members;
 pub mod openapi;
 mod params;
 pub mod scim;
+mod sharing;
 mod v1;
 pub mod wire;
 mod work;

@@ -17,6 +17,7 @@ pub mod round_robin;
 pub mod scim;
 pub mod scim_schema;
 pub mod search;
+pub mod sharing;
 pub mod team;
 pub mod visibility;
 

@@ -70,7 +70,8 @@ pub(crate) async fn record(
 }
 
 /// Object types the event log shows every member (the store filters on the same list).
-const TEAM_OBJECTS: [&str; 6] = [
+const TEAM_OBJECTS: [&str; 7] = [
+    "team_contact",
     "membership",
     "role",
     "group",

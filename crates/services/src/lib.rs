@@ -20,6 +20,7 @@ pub mod roles;
 pub mod scim;
 pub mod secrets;
 pub mod setup;
+pub mod sharing;
 pub mod work;
 pub mod workspace;
 

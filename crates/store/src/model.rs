@@ -95,6 +95,63 @@ pub struct MemberRow {
     pub user_image: Option<String>,
 }
 
+/// A contact in one member's personal address book.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PersonalContactRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub owner_user_id: String,
+    pub name: String,
+    pub title: String,
+    pub company: String,
+    pub segment: String,
+    /// JSON lists of `{value, label, personal}`.
+    pub emails: String,
+    pub phones: String,
+    pub addresses: String,
+    pub opportunity_id: Option<String>,
+    pub unshared: bool,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+/// A contact of the team: a snapshot or a live copy of a personal contact.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamContactRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub source_id: Option<String>,
+    pub source_owner_id: Option<String>,
+    pub mode: String,
+    pub name: String,
+    pub title: String,
+    pub company: String,
+    pub segment: String,
+    pub emails: String,
+    pub phones: String,
+    pub addresses: String,
+    pub assigned_to: Option<String>,
+    pub timeline_visibility: String,
+    /// The source's shared fields at the last sync (JSON object).
+    pub sync_base: String,
+    pub out_of_sync: bool,
+    /// JSON list of conflicts awaiting the owner.
+    pub conflicts: String,
+    pub created_by: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SharingSettingsRow {
+    pub workspace_id: String,
+    pub template: String,
+    pub share_business: bool,
+    pub share_deal_contacts: bool,
+    pub share_assigned: bool,
+    pub date_updated: Ts,
+}
+
 /// A member as SCIM sees them: the membership, the user, and what the provider set.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScimMemberRow {

@@ -9,6 +9,7 @@ pub mod memberships;
 pub mod orgs;
 pub mod roles;
 pub mod scim;
+pub mod sharing;
 pub mod team;
 pub mod users;
 pub mod work;

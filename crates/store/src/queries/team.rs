@@ -164,7 +164,7 @@ pub async fn list_audit(
         " AND ($5 IS NULL OR actor_user_id = $5) AND ($6 IS NULL OR request_id = $6)",
         " AND ($7 IS NULL OR date_created >= $7) AND ($8 IS NULL OR date_created <= $8)",
         " AND ($9 IS NULL OR date_created < $9 OR (date_created = $9 AND id < $10))",
-        " AND ($12 = FALSE OR object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead'))",
+        " AND ($12 = FALSE OR object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead', 'team_contact'))",
         " ORDER BY date_created DESC, id DESC LIMIT $11"))
         .bind(workspace_id).bind(&f.object_type).bind(&f.object_id).bind(&f.action)
         .bind(&f.actor_user_id).bind(&f.request_id).bind(f.since).bind(f.until)
