@@ -14,6 +14,7 @@ mod leads;
 mod offboarding;
 mod roles_groups;
 mod scim;
+mod sharing;
 mod sign_in;
 mod smtp_sink;
 mod team_admin;
