@@ -255,6 +255,8 @@ impl Services {
         )
         .await?;
         tx.commit().await.map_err(ServiceError::from)?;
+        progress("sharing contacts");
+        self.seed_demo_sharing(&members).await?;
         Ok(Some(DemoCredentials {
             url: String::new(),
             organization_id: org.id,
@@ -263,6 +265,134 @@ impl Services {
             scim_token,
             scim_url: format!("{}/scim/v2", self.config().public_url),
         }))
+    }
+
+    /// Personal and team contacts: live copies (auto-shared and assigned), snapshots, a
+    /// personal-segment contact that stays private, and one live copy out of sync.
+    async fn seed_demo_sharing(&self, members: &[DemoMember]) -> Result<()> {
+        use crate::sharing::{BulkShare, ContactInput, Entry};
+        let active = |role: &str, nth: usize| {
+            members
+                .iter()
+                .filter(|m| m.role_id == role && m.status == "active")
+                .nth(nth)
+                .cloned()
+        };
+        let (Some(alice), Some(bob), Some(manager)) =
+            (active("user", 0), active("user", 1), active("manager", 0))
+        else {
+            return Ok(());
+        };
+        let actor = |m: &DemoMember| {
+            let key = m.api_key.clone();
+            async move { self.authenticate_api_key(&key).await }
+        };
+        let (a, b, m) = (
+            actor(&alice).await?,
+            actor(&bob).await?,
+            actor(&manager).await?,
+        );
+        let contact =
+            |name: &str, company: &str, title: &str, segment: &str, email: &str| ContactInput {
+                name: Some(name.into()),
+                company: Some(company.into()),
+                title: Some(title.into()),
+                segment: Some(segment.into()),
+                emails: Some(vec![Entry {
+                    value: email.into(),
+                    label: "work".into(),
+                    personal: false,
+                }]),
+                ..Default::default()
+            };
+        // Business contacts are shared automatically (the standard template), kept live.
+        let dana = self
+            .create_personal_contact(
+                &a,
+                contact(
+                    "Dana Whitfield",
+                    "Harbor Title Co.",
+                    "Escrow officer",
+                    "partner",
+                    "dana@harbortitle.test",
+                ),
+            )
+            .await?;
+        self.create_personal_contact(
+            &a,
+            contact(
+                "Rafael Ortiz",
+                "Ortiz Builders",
+                "Owner",
+                "customer",
+                "rafael@ortizbuilders.test",
+            ),
+        )
+        .await?;
+        // A personal contact, with a personal phone: never shared.
+        let mut mum = contact("Margaret Adams", "", "", "family", "margaret@family.test");
+        mum.phones = Some(vec![Entry {
+            value: "+1 415 555 0142".into(),
+            label: "mobile".into(),
+            personal: true,
+        }]);
+        self.create_personal_contact(&a, mum).await?;
+        // Sent to the team as a one-time snapshot.
+        let lee = self
+            .create_personal_contact(
+                &b,
+                contact(
+                    "Lee Park",
+                    "Park & Sons Inspections",
+                    "Inspector",
+                    "",
+                    "lee@parkinspections.test",
+                ),
+            )
+            .await?;
+        self.share_personal_contacts(&b, std::slice::from_ref(&lee.id), BulkShare::Send)
+            .await?;
+        // Assigned by a manager: a live copy with a responsible member.
+        let sam = self
+            .create_personal_contact(
+                &m,
+                contact(
+                    "Sam Greer",
+                    "Greer Capital",
+                    "Investor",
+                    "",
+                    "sam@greercapital.test",
+                ),
+            )
+            .await?;
+        self.share_personal_contacts(
+            &m,
+            std::slice::from_ref(&sam.id),
+            BulkShare::Assign(alice.user_id.clone()),
+        )
+        .await?;
+        // Out of sync: the team and the owner both changed Dana's title.
+        if let Some(copy) = self.copies_of_personal_contact(&a, &dana.id).await?.first() {
+            self.update_team_contact(
+                &b,
+                &copy.id,
+                ContactInput {
+                    title: Some("Senior escrow officer".into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            self.update_personal_contact(
+                &a,
+                &dana.id,
+                ContactInput {
+                    title: Some("Escrow manager".into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 

@@ -991,6 +991,31 @@ impl Services {
         Ok(c)
     }
 
+    /// Members matching `filter` as (user id, name): who a contact can be assigned to. Every
+    /// member may see their colleagues' names.
+    pub async fn member_directory(
+        &self,
+        actor: &Actor,
+        filter: MemberFilter,
+    ) -> Result<Vec<(String, String)>> {
+        let mut tx = self.db().read().await?;
+        Ok(
+            memberships::search_members(&mut tx, &actor.workspace_id, &filter)
+                .await?
+                .into_iter()
+                .map(|m| {
+                    let name = format!("{} {}", m.user_first_name, m.user_last_name)
+                        .trim()
+                        .to_string();
+                    (
+                        m.membership.user_id,
+                        if name.is_empty() { m.user_email } else { name },
+                    )
+                })
+                .collect(),
+        )
+    }
+
     /// The team board: a column per active member, then *Unassigned*.
     pub async fn team_board(&self, actor: &Actor) -> Result<Vec<BoardColumn>> {
         let cards = self.list_team_contacts(actor, None).await?;

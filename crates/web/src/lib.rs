@@ -4,6 +4,7 @@
 mod access;
 mod leads;
 mod pages;
+mod people;
 mod scim;
 mod session;
 mod users;
@@ -73,6 +74,17 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route(
             "/settings/groups/{id}/{verb}",
             axum::routing::post(access::group_action),
+        )
+        .route("/people", get(people::show).post(people::create))
+        .route("/people/bulk", axum::routing::post(people::bulk))
+        .route("/people/board", get(people::board))
+        .route(
+            "/people/team/{id}/resolve",
+            axum::routing::post(people::resolve),
+        )
+        .route(
+            "/people/team/{id}/assign",
+            axum::routing::post(people::assign),
         )
         .route("/settings/scim", get(scim::show))
         .route(

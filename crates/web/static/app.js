@@ -41,4 +41,66 @@
       });
     });
   }
+  // The team board: drag a card to a column to assign the contact (pointer events, so mouse,
+  // pen and touch all work); each card's Move form is the keyboard equivalent.
+  var board = document.getElementById("board");
+  if (board && board.getAttribute("data-can-assign") === "true") {
+    var drag = null;
+    var columnAt = function (x, y) {
+      var el = document.elementFromPoint(x, y);
+      return el && el.closest ? el.closest(".board-col") : null;
+    };
+    var clearOver = function () {
+      board.querySelectorAll(".board-col.over").forEach(function (c) { c.classList.remove("over"); });
+    };
+    var recount = function () {
+      board.querySelectorAll(".board-col").forEach(function (c) {
+        var n = c.querySelector("h2 .count");
+        if (n) { n.textContent = c.querySelectorAll(".board-card").length; }
+      });
+    };
+    board.addEventListener("pointerdown", function (e) {
+      var card = e.target.closest(".board-card");
+      if (!card || e.target.closest("form") || e.button !== 0) { return; }
+      var r = card.getBoundingClientRect();
+      drag = { card: card, dx: e.clientX - r.left, dy: e.clientY - r.top, from: card.parentNode, moved: false, x0: e.clientX, y0: e.clientY };
+      e.preventDefault();
+    });
+    document.addEventListener("pointermove", function (e) {
+      if (!drag) { return; }
+      if (!drag.moved && Math.abs(e.clientX - drag.x0) + Math.abs(e.clientY - drag.y0) < 4) { return; }
+      drag.moved = true;
+      drag.card.classList.add("dragging");
+      drag.card.style.left = (e.clientX - drag.dx) + "px";
+      drag.card.style.top = (e.clientY - drag.dy) + "px";
+      clearOver();
+      var col = columnAt(e.clientX, e.clientY);
+      if (col) { col.classList.add("over"); }
+    });
+    document.addEventListener("pointerup", function (e) {
+      if (!drag) { return; }
+      var d = drag;
+      drag = null;
+      d.card.classList.remove("dragging");
+      d.card.style.left = "";
+      d.card.style.top = "";
+      var col = d.moved ? columnAt(e.clientX, e.clientY) : null;
+      clearOver();
+      if (!col || col === d.from) { return; }
+      var uid = col.getAttribute("data-user-id") || "";
+      var body = new URLSearchParams();
+      body.set("csrf", window.corralCsrf());
+      body.set("user_id", uid);
+      fetch("/people/team/" + d.card.getAttribute("data-contact-id") + "/assign", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("status " + r.status); }
+          col.appendChild(d.card);
+          var sel = d.card.querySelector("select");
+          if (sel) { sel.value = uid; }
+          d.card.setAttribute("data-assigned", uid);
+          recount();
+        })
+        .catch(function (err) { window.alert("The contact could not be assigned (" + err.message + ")."); });
+    });
+  }
 })();

@@ -102,7 +102,7 @@ impl Chrome {
         Some(chrome)
     }
 
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}{}", self.base, path);
         let req = match method {
             "GET" => self.http.get(url),
@@ -119,7 +119,7 @@ impl Chrome {
         v["value"].clone()
     }
 
-    fn s(&self, rest: &str) -> String {
+    pub fn s(&self, rest: &str) -> String {
         format!("/session/{}{}", self.session, rest)
     }
 
@@ -184,6 +184,28 @@ impl Chrome {
             .as_str()
             .unwrap_or("")
             .to_string()
+    }
+
+    /// Drags the element matching `from` onto the one matching `to` with real pointer input
+    /// (press, move in steps, release), as a person with a mouse would.
+    pub async fn drag(&self, from: &str, to: &str) {
+        let a = self.find(from).await;
+        let b = self.find(to).await;
+        let origin = |id: &str| json!({ELEMENT: id});
+        let actions = json!({"actions": [{
+            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+            "actions": [
+                {"type": "pointerMove", "duration": 0, "origin": origin(&a), "x": 0, "y": 0},
+                {"type": "pointerDown", "button": 0},
+                {"type": "pause", "duration": 100},
+                {"type": "pointerMove", "duration": 150, "origin": origin(&a), "x": 20, "y": 10},
+                {"type": "pointerMove", "duration": 300, "origin": origin(&b), "x": 0, "y": 20},
+                {"type": "pointerMove", "duration": 100, "origin": origin(&b), "x": 2, "y": 22},
+                {"type": "pointerUp", "button": 0}
+            ]
+        }]});
+        self.call("POST", &self.s("/actions"), Some(actions)).await;
+        self.call("DELETE", &self.s("/actions"), None).await;
     }
 
     /// Accepts an open `confirm()` dialog.
@@ -590,4 +612,102 @@ async fn browser_owner_creates_a_scim_token_that_provisions_and_sees_the_activit
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn browser_drags_a_card_on_the_team_board_and_resolves_an_out_of_sync_prompt() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let d = app.demo();
+    let active = |role: &str| {
+        d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == role && m["status"] == "active")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let manager = active("manager")[0].clone();
+    let alice = active("user")[0].clone();
+    let target = active("user")[1]["user_id"].as_str().unwrap().to_string();
+
+    // A manager (who may assign) drags an unassigned card to a colleague's column.
+    chrome
+        .sign_in(&app.url, manager["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/people/board", app.url)).await;
+    let unassigned = ".board-col[data-user-id=''] .board-card";
+    assert!(
+        chrome.count(unassigned).await > 0,
+        "the demo has unassigned team contacts"
+    );
+    let card = chrome
+        .call(
+            "POST",
+            &chrome.s("/execute/sync"),
+            Some(json!({"script": "return document.querySelector(arguments[0]).getAttribute('data-contact-id')", "args": [unassigned]})),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let column = format!(".board-col[data-user-id='{target}']");
+    chrome
+        .drag(
+            &format!(".board-card[data-contact-id='{card}'] .name"),
+            &format!("{column} h2"),
+        )
+        .await;
+    let in_column = format!("{column} .board-card[data-contact-id='{card}']");
+    assert!(
+        chrome.wait_count(&in_column, 1, 5000).await,
+        "the card moved"
+    );
+    chrome.screenshot("board").await;
+    // After a reload the assignment is still there: it was saved.
+    chrome.goto(&format!("{}/people/board", app.url)).await;
+    assert!(
+        chrome.wait_count(&in_column, 1, 5000).await,
+        "the assignment persisted"
+    );
+    let owner_key = crate::helpers::key(&d["members"][0]);
+    let (_, t) = app.get(&owner_key, &format!("team_contact/{card}/")).await;
+    assert_eq!(t["assigned_to"], target.as_str());
+
+    // Alice answers the demo's out-of-sync prompt by keeping the team's value.
+    chrome.call("DELETE", &chrome.s("/cookie"), None).await;
+    chrome
+        .sign_in(&app.url, alice["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/people", app.url)).await;
+    assert_eq!(chrome.count(".prompt").await, 1);
+    let prompt = chrome.text(".prompt").await;
+    assert!(
+        prompt.contains("Escrow manager") && prompt.contains("Senior escrow officer"),
+        "{prompt}"
+    );
+    chrome.screenshot("people").await;
+    chrome.click(".prompt button[id^='discard-']").await;
+    chrome.find("#people-notice").await;
+    assert_eq!(chrome.count(".prompt").await, 0);
+    let alice_key = crate::helpers::key(&alice);
+    let (_, prompts) = app.get(&alice_key, "sync_prompt/").await;
+    assert!(prompts["data"].as_array().unwrap().is_empty());
+    // Select all and send to the team from the bulk-actions menu.
+    let before = app.get(&alice_key, "team_contact/").await.1["total_results"]
+        .as_u64()
+        .unwrap();
+    chrome.click("#select-all").await;
+    chrome.click("#bulk-apply").await;
+    // The family contact in the selection refuses the whole action: nothing is sent.
+    chrome.find("#people-error").await;
+    assert_eq!(
+        app.get(&alice_key, "team_contact/").await.1["total_results"]
+            .as_u64()
+            .unwrap(),
+        before
+    );
 }
