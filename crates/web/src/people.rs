@@ -115,10 +115,10 @@ async fn active_members(st: &WebState, web: &WebActor) -> Vec<(String, String)> 
         ..Default::default()
     };
     // Every member may list colleagues for assignment targets; fall back to none.
-    match st.services.member_directory(&web.actor, filter).await {
-        Ok(list) => list,
-        Err(_) => vec![],
-    }
+    st.services
+        .member_directory(&web.actor, filter)
+        .await
+        .unwrap_or_default()
 }
 
 fn team_line(t: &TeamContactRow, names: &HashMap<String, String>) -> TeamLine {
