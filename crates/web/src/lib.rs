@@ -77,6 +77,11 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         )
         .route("/people", get(people::show).post(people::create))
         .route("/people/bulk", axum::routing::post(people::bulk))
+        .route("/people/settings", axum::routing::post(people::settings))
+        .route(
+            "/people/team/{id}/timeline",
+            axum::routing::post(people::timeline),
+        )
         .route("/people/board", get(people::board))
         .route(
             "/people/team/{id}/resolve",

@@ -39,6 +39,8 @@ pub struct TeamLine {
     pub assignee: String,
     pub timeline: String,
     pub out_of_sync: bool,
+    /// The viewer is responsible for it (and may share their timeline on it).
+    pub mine: bool,
 }
 
 pub struct Prompt {
@@ -61,6 +63,9 @@ struct PeoplePage {
     members: Vec<(String, String)>,
     business: Vec<&'static str>,
     personal: Vec<&'static str>,
+    timeline_choices: Vec<(&'static str, &'static str)>,
+    /// The sharing rules, for administrators.
+    settings: Option<corral_store::model::SharingSettingsRow>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -121,8 +126,9 @@ async fn active_members(st: &WebState, web: &WebActor) -> Vec<(String, String)> 
         .unwrap_or_default()
 }
 
-fn team_line(t: &TeamContactRow, names: &HashMap<String, String>) -> TeamLine {
+fn team_line(t: &TeamContactRow, names: &HashMap<String, String>, me: &str) -> TeamLine {
     TeamLine {
+        mine: t.assigned_to.as_deref() == Some(me),
         id: t.id.clone(),
         name: t.name.clone(),
         company: t.company.clone(),
@@ -221,11 +227,24 @@ async fn page(
             "mine".into()
         },
         mine,
-        team: team_rows.iter().map(|t| team_line(t, &names)).collect(),
+        team: team_rows
+            .iter()
+            .map(|t| team_line(t, &names, &actor.user_id))
+            .collect(),
         prompts,
         members,
         business: BUSINESS_SEGMENTS.to_vec(),
         personal: PERSONAL_SEGMENTS.to_vec(),
+        timeline_choices: vec![
+            ("private", "nobody"),
+            ("manager", "my manager"),
+            ("team", "the whole team"),
+        ],
+        settings: if actor.can(Permission::ManageOrganization) {
+            s.sharing_settings(actor).await.ok()
+        } else {
+            None
+        },
         error,
         notice,
     };
@@ -243,14 +262,70 @@ pub async fn show(
 }
 
 async fn done(st: &WebState, web: &WebActor, r: Result<String, ServiceError>) -> Response {
+    done_on(st, web, "mine", r).await
+}
+
+async fn done_on(
+    st: &WebState,
+    web: &WebActor,
+    view: &str,
+    r: Result<String, ServiceError>,
+) -> Response {
     match r {
-        Ok(n) => page(st, web, "mine", None, Some(n)).await,
+        Ok(n) => page(st, web, view, None, Some(n)).await,
         Err(e) => (
             status_of(&e),
-            page(st, web, "mine", Some(explain(&e)), None).await,
+            page(st, web, view, Some(explain(&e)), None).await,
         )
             .into_response(),
     }
+}
+
+pub async fn timeline(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    web: WebActor,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
+    }
+    let r = st
+        .services
+        .set_timeline_visibility(&web.actor, &id, &form_value(&form, "timeline_visibility"))
+        .await
+        .map(|t| format!("Timeline sharing on {} saved.", t.name));
+    done_on(&st, &web, "team", r).await
+}
+
+pub async fn settings(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    web: WebActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
+    }
+    let template = form_value(&form, "template");
+    let on = |k: &str| !form_value(&form, k).is_empty();
+    let s = &st.services;
+    let r = if template.is_empty() {
+        s.set_sharing_settings(
+            &web.actor,
+            None,
+            Some(on("business")),
+            Some(on("deal_contacts")),
+            Some(on("assigned")),
+        )
+        .await
+    } else {
+        s.set_sharing_settings(&web.actor, Some(&template), None, None, None)
+            .await
+    }
+    .map(|_| "Sharing rules saved.".to_string());
+    done_on(&st, &web, "team", r).await
 }
 
 fn entry(form: &[(String, String)], key: &str, personal_key: &str) -> Option<Vec<Entry>> {
@@ -383,7 +458,11 @@ async fn board_page(st: &WebState, web: &WebActor, error: Option<String>) -> Res
             .map(|c| Column {
                 user_id: c.user_id.clone().unwrap_or_default(),
                 name: c.name.clone(),
-                cards: c.cards.iter().map(|t| team_line(t, &names)).collect(),
+                cards: c
+                    .cards
+                    .iter()
+                    .map(|t| team_line(t, &names, &actor.user_id))
+                    .collect(),
             })
             .collect(),
         targets,

@@ -711,3 +711,32 @@ async fn browser_drags_a_card_on_the_team_board_and_resolves_an_out_of_sync_prom
         before
     );
 }
+
+#[tokio::test]
+async fn browser_admin_switches_the_sharing_template() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let owner = app.demo()["members"][0].clone();
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/people?view=team", app.url)).await;
+    assert!(chrome.count("#team-people tbody tr").await >= 3);
+    chrome
+        .call(
+            "POST",
+            &chrome.s("/execute/sync"),
+            Some(json!({"script": "document.getElementById('share-template').value = 'residential_real_estate';", "args": []})),
+        )
+        .await;
+    chrome.click("#sharing-settings button[type=submit]").await;
+    let notice = chrome.text("#people-notice").await;
+    assert!(notice.contains("Sharing rules saved"), "{notice}");
+    let (_, s) = app
+        .get(&crate::helpers::key(&owner), "sharing_settings/")
+        .await;
+    assert_eq!(s["template"], "residential_real_estate");
+    assert_eq!(s["share_business_segments"], false);
+}
