@@ -11,6 +11,7 @@ pub mod membership;
 pub mod offboarding;
 pub mod permissions;
 pub mod phone;
+pub mod phones;
 pub mod policy;
 pub mod roles;
 pub mod round_robin;

@@ -15,6 +15,7 @@ pub mod leads;
 pub mod members;
 pub mod offboarding;
 pub mod outbox;
+pub mod phones;
 pub mod presence;
 pub mod roles;
 pub mod scim;

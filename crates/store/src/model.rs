@@ -95,6 +95,29 @@ pub struct MemberRow {
     pub user_image: Option<String>,
 }
 
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PhoneNumberRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub number: String,
+    pub label: String,
+    pub is_group_number: bool,
+    pub user_id: Option<String>,
+    pub group_id: Option<String>,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ForwardingRow {
+    pub workspace_id: String,
+    pub user_id: String,
+    pub when_to: String,
+    pub target_user_id: Option<String>,
+    pub target_number: Option<String>,
+    pub date_updated: Ts,
+}
+
 /// A contact in one member's personal address book.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PersonalContactRow {

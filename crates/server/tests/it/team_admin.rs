@@ -814,7 +814,10 @@ async fn every_change_is_audited_and_in_the_event_log() {
         let mut cursor = String::new();
         loop {
             let (s, page) = app
-                .get(&owner, &format!("event/?_limit=1&_cursor={cursor}"))
+                .get(
+                    &owner,
+                    &format!("event/?object_type=membership&_limit=1&_cursor={cursor}"),
+                )
                 .await;
             assert_eq!(s, StatusCode::OK, "{page}");
             seen += page["data"].as_array().unwrap().len();

@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod leads;
 pub mod memberships;
 pub mod orgs;
+pub mod phones;
 pub mod roles;
 pub mod scim;
 pub mod sharing;
