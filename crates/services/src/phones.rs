@@ -233,9 +233,9 @@ impl Services {
             require_admin(actor)?;
         }
         let mut tx = self.db().write().await?;
-        if !memberships::find(&mut tx, &actor.workspace_id, user_id)
+        if memberships::find(&mut tx, &actor.workspace_id, user_id)
             .await?
-            .is_some_and(|m| m.status != "removed")
+            .is_none_or(|m| m.status == "removed")
         {
             return Err(ServiceError::not_found("Member"));
         }
