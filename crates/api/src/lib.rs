@@ -14,6 +14,7 @@ mod leads;
 mod members;
 pub mod openapi;
 mod params;
+mod phones;
 pub mod scim;
 mod sharing;
 mod v1;

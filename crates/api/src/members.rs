@@ -620,6 +620,8 @@ fn choices(b: &Body, action: &str) -> Result<corral_services::offboarding::Choic
         leads: disposition(b, "leads", d.leads)?,
         opportunities: disposition(b, "opportunities", d.opportunities)?,
         tasks: disposition(b, "tasks", d.tasks)?,
+        contacts: disposition(b, "contacts", d.contacts)?,
+        phone_numbers: disposition(b, "phone_numbers", d.phone_numbers)?,
     })
 }
 
@@ -640,7 +642,14 @@ async fn offboarding_plan(
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
-    b.only(&["action", "leads", "opportunities", "tasks"])?;
+    b.only(&[
+        "action",
+        "leads",
+        "opportunities",
+        "tasks",
+        "contacts",
+        "phone_numbers",
+    ])?;
     let action = b.str("action")?.unwrap_or_else(|| "remove".into());
     let plan = st
         .services
@@ -664,7 +673,14 @@ async fn offboard(
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let b = body(&bytes)?;
-    b.only(&["action", "leads", "opportunities", "tasks"])?;
+    b.only(&[
+        "action",
+        "leads",
+        "opportunities",
+        "tasks",
+        "contacts",
+        "phone_numbers",
+    ])?;
     let action = b.required_str("action")?;
     let row = st
         .services

@@ -24,6 +24,10 @@ pub enum RecordKind {
     LeadField(String),
     Opportunity,
     Task,
+    /// A team contact the member is responsible for.
+    Contact,
+    /// A personal phone number.
+    PhoneNumber,
 }
 
 /// One record changing hands.

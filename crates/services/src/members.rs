@@ -1235,11 +1235,7 @@ impl Services {
     ) -> Result<MemberListing> {
         use corral_domain::offboarding::Disposition;
         let choices = match reassign_to.filter(|u| !u.is_empty()) {
-            Some(u) => crate::offboarding::Choices {
-                leads: Disposition::Reassign(u.to_string()),
-                opportunities: Disposition::Reassign(u.to_string()),
-                tasks: Disposition::Reassign(u.to_string()),
-            },
+            Some(u) => crate::offboarding::Choices::all(Disposition::Reassign(u.to_string())),
             None => crate::offboarding::Choices::default_for("remove"),
         };
         self.offboard(actor, membership_id, "remove", &choices)

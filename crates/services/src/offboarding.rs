@@ -24,6 +24,10 @@ pub struct Choices {
     pub leads: Disposition,
     pub opportunities: Disposition,
     pub tasks: Disposition,
+    /// Team contacts they are responsible for.
+    pub contacts: Disposition,
+    /// Their personal phone numbers (unassigned numbers stay the workspace's).
+    pub phone_numbers: Disposition,
 }
 
 impl Choices {
@@ -34,10 +38,17 @@ impl Choices {
         } else {
             Disposition::Leave
         };
+        Self::all(d)
+    }
+
+    /// The same disposition for every kind of record.
+    pub fn all(d: Disposition) -> Self {
         Self {
             leads: d.clone(),
             opportunities: d.clone(),
-            tasks: d,
+            tasks: d.clone(),
+            contacts: d.clone(),
+            phone_numbers: d,
         }
     }
 }
@@ -79,6 +90,8 @@ struct Holdings {
     lead_fields: Vec<(String, String, Named)>,
     opportunities: Vec<(String, String)>,
     tasks: Vec<(String, String)>,
+    contacts: Named,
+    phone_numbers: Named,
 }
 
 async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Holdings> {
@@ -121,10 +134,22 @@ async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Hold
         .into_iter()
         .map(|t| (t.id, t.text))
         .collect();
+    let contacts = corral_store::queries::sharing::assigned_to(tx, workspace_id, user_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let phone_numbers = corral_store::queries::phones::list(tx, workspace_id, Some(user_id))
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.number))
+        .collect();
     Ok(Holdings {
         lead_fields,
         opportunities,
         tasks,
+        contacts,
+        phone_numbers,
     })
 }
 
@@ -148,6 +173,15 @@ fn plan_moves(h: &Holdings, leaver: &str, c: &Choices) -> Vec<Move> {
     ));
     let ids: Vec<String> = h.tasks.iter().map(|(id, _)| id.clone()).collect();
     out.extend(moves(&RecordKind::Task, &ids, leaver, &c.tasks));
+    let ids: Vec<String> = h.contacts.iter().map(|(id, _)| id.clone()).collect();
+    out.extend(moves(&RecordKind::Contact, &ids, leaver, &c.contacts));
+    let ids: Vec<String> = h.phone_numbers.iter().map(|(id, _)| id.clone()).collect();
+    out.extend(moves(
+        &RecordKind::PhoneNumber,
+        &ids,
+        leaver,
+        &c.phone_numbers,
+    ));
     out
 }
 
@@ -156,6 +190,8 @@ fn move_json(m: &Move) -> Value {
         RecordKind::LeadField(f) => ("lead_field", Some(f.clone())),
         RecordKind::Opportunity => ("opportunity", None),
         RecordKind::Task => ("task", None),
+        RecordKind::Contact => ("contact", None),
+        RecordKind::PhoneNumber => ("phone_number", None),
     };
     json!({"kind": kind, "field_id": field, "record_id": m.record_id, "from": m.from, "to": m.to})
 }
@@ -165,6 +201,8 @@ fn move_from_json(v: &Value) -> Option<Move> {
         "lead_field" => RecordKind::LeadField(v["field_id"].as_str()?.to_string()),
         "opportunity" => RecordKind::Opportunity,
         "task" => RecordKind::Task,
+        "contact" => RecordKind::Contact,
+        "phone_number" => RecordKind::PhoneNumber,
         _ => return None,
     };
     Some(Move {
@@ -225,6 +263,12 @@ async fn hand_over(
             let n = name(tx, to).await?;
             work::set_task_assignee(tx, record, to, &n, t).await?;
         }
+        RecordKind::Contact => {
+            corral_store::queries::sharing::set_assignee(tx, record, to, t).await?;
+        }
+        RecordKind::PhoneNumber => {
+            corral_store::queries::phones::set_user(tx, record, to, t).await?;
+        }
     }
     Ok(())
 }
@@ -252,6 +296,8 @@ async fn holder(tx: &mut Tx, workspace_id: &str, m: &Move) -> Result<Option<Opti
         }
         RecordKind::Opportunity => work::opportunity_owner(tx, &m.record_id).await?,
         RecordKind::Task => work::task_assignee(tx, &m.record_id).await?,
+        RecordKind::Contact => corral_store::queries::sharing::assignee(tx, &m.record_id).await?,
+        RecordKind::PhoneNumber => corral_store::queries::phones::holder(tx, &m.record_id).await?,
     })
 }
 
@@ -267,6 +313,8 @@ impl Services {
             (&c.leads, "leads"),
             (&c.opportunities, "opportunities"),
             (&c.tasks, "tasks"),
+            (&c.contacts, "contacts"),
+            (&c.phone_numbers, "phone_numbers"),
         ] {
             check(d, leaver, field)?;
             let targets: Vec<String> = match d {
@@ -321,6 +369,18 @@ impl Services {
             label: "Open tasks assigned to them".into(),
             count: h.tasks.len(),
             sample: sample(&h.tasks),
+        });
+        categories.push(Category {
+            key: "contacts".into(),
+            label: "Team contacts they are responsible for".into(),
+            count: h.contacts.len(),
+            sample: sample(&h.contacts),
+        });
+        categories.push(Category {
+            key: "phone_numbers".into(),
+            label: "Their phone numbers".into(),
+            count: h.phone_numbers.len(),
+            sample: sample(&h.phone_numbers),
         });
         let group_names = memberships::group_names(&mut tx, &actor.workspace_id)
             .await?

@@ -1199,11 +1199,7 @@ impl Services {
             ("reassign", Some(u)) => Disposition::Reassign(u.clone()),
             _ => Disposition::Leave,
         };
-        Choices {
-            leads: d.clone(),
-            opportunities: d.clone(),
-            tasks: d,
-        }
+        Choices::all(d)
     }
 
     // ----- Groups -----

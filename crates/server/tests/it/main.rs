@@ -12,6 +12,7 @@ mod demo;
 mod helpers;
 mod leads;
 mod offboarding;
+mod phones;
 mod roles_groups;
 mod scim;
 mod sharing;

@@ -90,9 +90,11 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
             .iter()
             .map(|c| c["count"].as_i64().unwrap())
             .collect();
-        assert_eq!(counts, vec![6, 3, 4], "{plan}");
-        assert_eq!(plan["moves"], 13);
-        assert_eq!(plan["moves_by_target"]["unassigned"], 13);
+        // Leads, opportunities, tasks, team contacts (the demo made them responsible for one)
+        // and phone numbers.
+        assert_eq!(counts, vec![6, 3, 4, 1, 0], "{plan}");
+        assert_eq!(plan["moves"], 14);
+        assert_eq!(plan["moves_by_target"]["unassigned"], 14);
         assert_eq!(plan["activities_stay"], 1);
         assert_eq!(plan["api_keys"], 1);
 
@@ -139,7 +141,7 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
             .post(&owner, &format!("membership/{mid}/offboard/"), &choices)
             .await;
         assert_eq!(s, StatusCode::OK, "{run}");
-        assert_eq!(run["manifest"].as_array().unwrap().len(), 13);
+        assert_eq!(run["manifest"].as_array().unwrap().len(), 14);
         let (_, m) = app.get(&owner, &format!("membership/{mid}/")).await;
         assert_eq!(m["status"], "removed");
         let count = |path: String| {
@@ -198,7 +200,7 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
         let (_, ev) = app.get(&owner, "audit_log/?object_type=offboarding").await;
         assert_eq!(
             ev["data"][0]["data"]["manifest"].as_array().unwrap().len(),
-            13
+            14
         );
 
         // Someone changes one moved lead; undo puts back the rest and says what it skipped.
@@ -225,7 +227,7 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{undo}");
-        assert_eq!(undo["restored"], 12);
+        assert_eq!(undo["restored"], 13);
         assert_eq!(undo["skipped"][0]["record_id"], touched.as_str());
         assert!(
             undo["skipped"][0]["reason"]

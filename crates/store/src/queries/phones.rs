@@ -86,3 +86,9 @@ pub async fn delete_forwarding(tx: &mut Tx, workspace_id: &str, user_id: &str) -
         .bind(workspace_id).bind(user_id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
+
+/// Who holds a number (None when it does not exist).
+pub async fn holder(tx: &mut Tx, id: &str) -> Result<Option<Option<String>>> {
+    on!(tx, c => sqlx::query_scalar::<_, Option<String>>("SELECT user_id FROM phone_numbers WHERE id = $1")
+        .bind(id).fetch_optional(c).await).map_err(db_err)
+}

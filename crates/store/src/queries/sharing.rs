@@ -144,3 +144,21 @@ pub async fn put_settings(tx: &mut Tx, s: &SharingSettingsRow) -> Result<()> {
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
+
+/// Sets who is responsible for a team contact (offboarding and undo).
+pub async fn set_assignee(
+    tx: &mut Tx,
+    id: &str,
+    user_id: Option<&str>,
+    now: crate::model::Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE team_contacts SET assigned_to = $2, date_updated = $3 WHERE id = $1")
+        .bind(id).bind(user_id).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Who is responsible for a team contact (None when it does not exist).
+pub async fn assignee(tx: &mut Tx, id: &str) -> Result<Option<Option<String>>> {
+    on!(tx, c => sqlx::query_scalar::<_, Option<String>>("SELECT assigned_to FROM team_contacts WHERE id = $1")
+        .bind(id).fetch_optional(c).await).map_err(db_err)
+}
