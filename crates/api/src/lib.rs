@@ -15,6 +15,7 @@ mod members;
 pub mod openapi;
 mod params;
 mod phones;
+mod reports;
 pub mod scim;
 mod sharing;
 mod v1;

@@ -24,6 +24,26 @@ pub struct Operation {
 
 pub const OPERATIONS: &[Operation] = &[
     Operation {
+        method: "post",
+        path: "/api/v1/report/activity/",
+        id: "activityReport",
+        summary: "Activity overview (per time bucket) or comparison (per member) over a date range; JSON, or CSV with Accept: text/csv",
+        tag: "Reports",
+        ok: (200, Some("Object")),
+        body: Some("ActivityReport"),
+        paged: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/report/activity/metrics/",
+        id: "activityMetrics",
+        summary: "The metrics activity reports count",
+        tag: "Reports",
+        ok: (200, Some("Object")),
+        body: None,
+        paged: false,
+    },
+    Operation {
         method: "get",
         path: "/api/v1/phone_number/",
         id: "listPhoneNumbers",
@@ -1314,6 +1334,18 @@ fn schemas() -> Value {
         },
         "Count": { "type": "object", "required": ["count"], "properties": { "count": { "type": "integer" } } },
         "Object": { "type": "object" },
+        "ActivityReport": {
+            "type": "object", "required": ["metrics"], "additionalProperties": false,
+            "properties": {
+                "type": { "type": "string", "enum": ["overview", "comparison"] },
+                "metrics": { "type": "array", "items": { "type": "string" } },
+                "datetime_range": { "type": "object", "properties": { "start": { "type": "string" }, "end": { "type": "string" } } },
+                "relative_range": { "type": "string" },
+                "users": { "oneOf": [ { "type": "array", "items": { "type": "string" } }, { "type": "string", "enum": ["active", "all_with_data"] } ] },
+                "interval": { "type": "string", "enum": ["day", "week", "month"] },
+                "format": { "type": "string", "enum": ["json", "csv"] }
+            }
+        },
         "PhoneNumber": { "type": "object", "required": ["id", "number"], "properties": { "id": { "type": "string" }, "number": { "type": "string" }, "label": { "type": "string" }, "is_group_number": { "type": "boolean" }, "user_id": { "type": ["string", "null"] }, "group_id": { "type": ["string", "null"] } } },
         "PhoneNumberInput": { "type": "object", "additionalProperties": false, "properties": { "number": { "type": "string" }, "label": { "type": "string" }, "user_id": { "type": ["string", "null"] }, "group_id": { "type": ["string", "null"] } } },
         "CallForwarding": { "type": "object", "additionalProperties": false, "properties": { "enabled": { "type": "boolean" }, "when": { "type": "string", "enum": ["always", "unavailable", "deactivated"] }, "forward_to_user_id": { "type": "string" }, "forward_to_number": { "type": "string" } } },
@@ -1507,6 +1539,7 @@ mod tests {
             include_str!("work.rs"),
             include_str!("sharing.rs"),
             include_str!("phones.rs"),
+            include_str!("reports.rs"),
             include_str!("lib.rs"),
         ];
         let mut routed: Vec<(String, String)> = Vec::new();

@@ -31,6 +31,7 @@ pub fn routes() -> Router<ApiState> {
         .merge(crate::work::routes())
         .merge(crate::sharing::routes())
         .merge(crate::phones::routes())
+        .merge(crate::reports::routes())
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

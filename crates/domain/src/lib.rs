@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod phone;
 pub mod phones;
 pub mod policy;
+pub mod reports;
 pub mod roles;
 pub mod round_robin;
 pub mod scim;

@@ -17,6 +17,7 @@ pub mod offboarding;
 pub mod outbox;
 pub mod phones;
 pub mod presence;
+pub mod reports;
 pub mod roles;
 pub mod scim;
 pub mod secrets;

@@ -13,6 +13,7 @@ mod helpers;
 mod leads;
 mod offboarding;
 mod phones;
+mod reports;
 mod roles_groups;
 mod scim;
 mod sharing;

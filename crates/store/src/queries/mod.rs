@@ -8,6 +8,7 @@ pub mod leads;
 pub mod memberships;
 pub mod orgs;
 pub mod phones;
+pub mod reports;
 pub mod roles;
 pub mod scim;
 pub mod sharing;
