@@ -503,6 +503,13 @@ impl Services {
         Ok(row)
     }
 
+    /// The workspace's offboardings, newest first (for the history with Undo).
+    pub async fn list_offboardings(&self, actor: &Actor) -> Result<Vec<OffboardingRow>> {
+        rules::require_member_admin(actor)?;
+        let mut tx = self.db().read().await?;
+        Ok(work::list_offboardings(&mut tx, &actor.workspace_id, 100).await?)
+    }
+
     /// Puts back, within 30 days, every record an offboarding moved that nobody changed since,
     /// and says which it skipped and why.
     pub async fn undo_offboarding(&self, actor: &Actor, id: &str) -> Result<UndoReport> {

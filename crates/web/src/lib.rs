@@ -3,6 +3,7 @@
 
 mod access;
 mod leads;
+mod offboarding;
 mod pages;
 mod people;
 mod scim;
@@ -44,6 +45,15 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route("/settings/users/invite", axum::routing::post(users::invite))
         .route("/settings/users/add", axum::routing::post(users::add))
         .route("/settings/users/export.csv", get(users::export))
+        .route(
+            "/settings/users/{id}/offboard",
+            get(offboarding::show).post(offboarding::run),
+        )
+        .route("/settings/offboardings", get(offboarding::history))
+        .route(
+            "/settings/offboardings/{id}/undo",
+            axum::routing::post(offboarding::undo),
+        )
         .route("/settings/users/{id}", get(users::edit).post(users::save))
         .route(
             "/settings/users/{id}/{verb}",

@@ -740,3 +740,86 @@ async fn browser_admin_switches_the_sharing_template() {
     assert_eq!(s["template"], "residential_real_estate");
     assert_eq!(s["share_business_segments"], false);
 }
+
+#[tokio::test]
+async fn browser_removes_a_member_through_the_offboarding_plan_and_undoes_it() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let d = app.demo();
+    let owner = d["members"][0].clone();
+    let owner_key = crate::helpers::key(&owner);
+    let users: Vec<Value> = d["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+        .cloned()
+        .collect();
+    let (leaver, heir) = (&users[6], &users[7]);
+    let (_, fields) = app.get(&owner_key, "custom_field/lead/").await;
+    let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+    for i in 0..3 {
+        app.post(
+            &owner_key,
+            "lead/",
+            &json!({"name": format!("Held by leaver {i}"), format!("custom.{cf}"): leaver["user_id"]}),
+        )
+        .await;
+    }
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome
+        .goto(&format!(
+            "{}/settings/users/{}/offboard?action=remove",
+            app.url,
+            leaver["membership_id"].as_str().unwrap()
+        ))
+        .await;
+    let plan = chrome.text("#offboard-plan").await;
+    assert!(plan.contains("Held by leaver"), "{plan}");
+    assert_eq!(chrome.text("tr[data-category^='leads:'] .count").await, "3");
+    // Leads go to the heir; the rest keeps removal's default (unassigned).
+    let heir_id = heir["user_id"].as_str().unwrap();
+    chrome
+        .call(
+            "POST",
+            &chrome.s("/execute/sync"),
+            Some(json!({"script": "document.querySelector(\"select[name='leads']\").value = 'user:' + arguments[0];", "args": [heir_id]})),
+        )
+        .await;
+    chrome.screenshot("offboard").await;
+    chrome.click("#offboard-submit").await;
+    let notice = chrome.text("#offboardings-notice").await;
+    assert!(notice.contains("3 record(s) handed over"), "{notice}");
+    let (_, leads) = app
+        .get(&owner_key, &format!("lead/?query=custom.{cf}:{heir_id}"))
+        .await;
+    assert_eq!(leads["total_results"], 3, "{leads}");
+    let (_, m) = app
+        .get(
+            &owner_key,
+            &format!("membership/{}/", leaver["membership_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(m["status"], "removed");
+    // Undo from the history.
+    chrome
+        .click("#offboardings form[action$='/undo'] button")
+        .await;
+    chrome.accept_alert().await;
+    let notice = chrome.text("#offboardings-notice").await;
+    assert!(notice.contains("Put back 3 record(s)"), "{notice}");
+    let (_, leads) = app
+        .get(
+            &owner_key,
+            &format!(
+                "lead/?query=custom.{cf}:{}",
+                leaver["user_id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(leads["total_results"], 3);
+}

@@ -411,3 +411,13 @@ pub async fn mark_offboarding_undone(tx: &mut Tx, id: &str, now: crate::model::T
         .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(n == 1)
 }
+
+/// The workspace's offboardings, newest first.
+pub async fn list_offboardings(
+    tx: &mut Tx,
+    workspace_id: &str,
+    limit: i64,
+) -> Result<Vec<crate::model::OffboardingRow>> {
+    on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at FROM offboardings WHERE workspace_id = $1 ORDER BY date_created DESC, id DESC LIMIT $2")
+        .bind(workspace_id).bind(limit).fetch_all(c).await).map_err(db_err)
+}
