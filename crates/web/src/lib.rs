@@ -6,6 +6,7 @@ mod leads;
 mod offboarding;
 mod pages;
 mod people;
+mod reports;
 mod scim;
 mod session;
 mod users;
@@ -101,6 +102,8 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
             "/people/team/{id}/assign",
             axum::routing::post(people::assign),
         )
+        .route("/reports", get(reports::page))
+        .route("/reports.csv", get(reports::csv))
         .route("/settings/scim", get(scim::show))
         .route(
             "/settings/scim/tokens",

@@ -49,12 +49,13 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
         })
         .unwrap_or_default();
     let org_admin = actor.can(corral_domain::Permission::ManageOrganization);
-    let entries: [(&'static str, &'static str, bool); 10] = [
+    let entries: [(&'static str, &'static str, bool); 11] = [
         ("/", "Home", true),
         ("/leads", "Leads", true),
         ("/opportunities", "Opportunities", true),
         ("/tasks", "Tasks", true),
         ("/people", "People", true),
+        ("/reports", "Reports", true),
         ("/settings/users", "Users", actor.may_manage_members()),
         ("/settings/roles", "Roles", org_admin),
         ("/settings/groups", "Groups", org_admin),

@@ -823,3 +823,89 @@ async fn browser_removes_a_member_through_the_offboarding_plan_and_undoes_it() {
         .await;
     assert_eq!(leads["total_results"], 3);
 }
+
+#[tokio::test]
+async fn browser_reports_page_draws_charts_and_downloads_csv() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let d = app.demo();
+    let owner = d["members"][0].clone();
+    let owner_key = crate::helpers::key(&owner);
+    let rep = d["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role_id"] == "user" && m["status"] == "active")
+        .unwrap()
+        .clone();
+    let (_, fields) = app.get(&owner_key, "custom_field/lead/").await;
+    let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+    let (_, lead) = app
+        .post(
+            &owner_key,
+            "lead/",
+            &json!({"name": "Chart lead", format!("custom.{cf}"): rep["user_id"]}),
+        )
+        .await;
+    for _ in 0..3 {
+        app.post(
+            &crate::helpers::key(&rep),
+            "activity/call/",
+            &json!({"lead_id": lead["id"], "direction": "outbound"}),
+        )
+        .await;
+    }
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/reports", app.url)).await;
+    assert!(
+        chrome.count("#report-chart rect").await >= 28,
+        "a bar per day of the month"
+    );
+    let heading = chrome.text("h2").await;
+    assert!(heading.starts_with("Calls:"), "{heading}");
+    chrome
+        .goto(&format!(
+            "{}/reports?range=this-month&type=comparison&users=all_with_data&metric=calls.all.count",
+            app.url
+        ))
+        .await;
+    let table = chrome.text("#report-table").await;
+    let rep_name = rep["email"]
+        .as_str()
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .replace('.', " ");
+    assert!(
+        table.to_lowercase().contains(&rep_name),
+        "{rep_name} in {table}"
+    );
+    chrome.screenshot("reports").await;
+    // The CSV link downloads the same report.
+    let cookie = chrome
+        .call("GET", &chrome.s("/cookie/corral_session"), None)
+        .await;
+    let csv = app
+        .http
+        .get(format!(
+            "{}/reports.csv?range=this-month&type=comparison&users=all_with_data",
+            app.url
+        ))
+        .header(
+            "cookie",
+            format!("corral_session={}", cookie["value"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("user_id,user_name,status,"), "{csv}");
+    assert!(csv.contains(rep["user_id"].as_str().unwrap()));
+}
