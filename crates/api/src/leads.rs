@@ -306,6 +306,23 @@ fn selection(m: &Map<String, Value>) -> Result<corral_services::bulk::Selection,
                 ));
             }
         },
+        ids: match m.get("lead_ids") {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        ApiError::field("lead_ids", "`lead_ids` must be a list of lead ids.")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(ApiError::field(
+                    "lead_ids",
+                    "`lead_ids` must be a list of lead ids.",
+                ));
+            }
+        },
     })
 }
 
@@ -792,7 +809,13 @@ async fn assign(
     for k in m.keys() {
         if !matches!(
             k.as_str(),
-            "strategy" | "query" | "s_query" | "results_limit" | "custom_field_id" | "group_id"
+            "strategy"
+                | "query"
+                | "s_query"
+                | "results_limit"
+                | "custom_field_id"
+                | "group_id"
+                | "lead_ids"
         ) {
             return Err(ApiError::field(
                 k,

@@ -231,6 +231,8 @@ pub struct Selection {
     pub query: Option<String>,
     pub s_query: Option<Value>,
     pub results_limit: Option<i64>,
+    /// Only these leads (ticked in a list); empty: every lead the queries match.
+    pub ids: Vec<String>,
 }
 
 /// A bulk action request.
@@ -276,6 +278,7 @@ impl Services {
         if let Some(s) = &selection.s_query {
             apply_s_query(&mut tx, &actor.workspace_id, s, &mut filter).await?;
         }
+        filter.ids = selection.ids.clone();
         let (action_name, params) = match &action {
             BulkAction::SetCustomField {
                 field,
@@ -569,6 +572,7 @@ impl Services {
         if let Some(s) = &selection.s_query {
             apply_s_query(&mut tx, &actor.workspace_id, s, &mut filter).await?;
         }
+        filter.ids = selection.ids.clone();
         let cap = selection
             .results_limit
             .unwrap_or(MAX_BULK)
@@ -626,6 +630,18 @@ pub struct Assignment {
 }
 
 impl Services {
+    /// How many active members are in the round-robin pool.
+    pub async fn round_robin_pool_size(&self, actor: &Actor) -> Result<usize> {
+        let mut tx = self.db().read().await?;
+        Ok(
+            corral_store::queries::memberships::list_members(&mut tx, &actor.workspace_id)
+                .await?
+                .iter()
+                .filter(|m| m.membership.status == "active" && m.membership.round_robin)
+                .count(),
+        )
+    }
+
     /// Distributes the visible, unassigned leads a selection matches over the pool: active
     /// members with round robin on (or the active members of `group_id`). Needs `assign_leads`.
     /// Every decision is written to the audit log.
@@ -686,6 +702,7 @@ impl Services {
         if let Some(s) = &selection.s_query {
             apply_s_query(&mut tx, &actor.workspace_id, s, &mut filter).await?;
         }
+        filter.ids = selection.ids.clone();
         filter.field_empty.push(field_id.clone());
         filter.order = Some((DateColumn::Created, false));
         let cap = selection

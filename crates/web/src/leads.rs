@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use corral_services::ServiceError;
 use corral_services::leads::LeadView;
 use corral_store::queries::leads::LeadFilter;
@@ -32,6 +32,11 @@ pub struct LeadLine {
 struct LeadsPage {
     title: String,
     nav: Option<Nav>,
+    csrf: String,
+    can_assign: bool,
+    pool: usize,
+    notice: Option<String>,
+    error: Option<String>,
     q: String,
     leads: Vec<LeadLine>,
     total: i64,
@@ -91,6 +96,82 @@ pub async fn list(
     web: WebActor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let set = web.set_csrf.clone();
+    with_cookie(list_page(&st, &web, &q, None, None).await, set)
+}
+
+/// Assigns the ticked leads over the round-robin pool.
+pub async fn assign(
+    State(st): State<WebState>,
+    headers: axum::http::HeaderMap,
+    web: WebActor,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::pages::{form_expired, form_value, form_values};
+    if !crate::session::csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
+    }
+    let ids = form_values(&form, "lead");
+    let q = HashMap::new();
+    if ids.is_empty() {
+        return list_page(
+            &st,
+            &web,
+            &q,
+            None,
+            Some("Tick the leads to assign first.".into()),
+        )
+        .await;
+    }
+    let selection = corral_services::bulk::Selection {
+        query: None,
+        s_query: None,
+        results_limit: None,
+        ids: ids.clone(),
+    };
+    match st
+        .services
+        .assign_round_robin(
+            &web.actor,
+            selection,
+            None,
+            &form_value(&form, "strategy"),
+            None,
+        )
+        .await
+    {
+        Ok(a) => {
+            let skipped = ids.len() - a.assigned.len();
+            let msg = if skipped > 0 {
+                format!(
+                    "Assigned {} lead(s) over {} pool member(s); {skipped} already had an owner.",
+                    a.assigned.len(),
+                    a.pool.len()
+                )
+            } else {
+                format!(
+                    "Assigned {} lead(s) over {} pool member(s).",
+                    a.assigned.len(),
+                    a.pool.len()
+                )
+            };
+            list_page(&st, &web, &q, Some(msg), None).await
+        }
+        Err(e) => (
+            status_of(&e),
+            list_page(&st, &web, &q, None, Some(explain(&e))).await,
+        )
+            .into_response(),
+    }
+}
+
+async fn list_page(
+    st: &WebState,
+    web: &WebActor,
+    q: &HashMap<String, String>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
     let text = q.get("q").cloned().unwrap_or_default();
     let skip = q
         .get("skip")
@@ -105,7 +186,7 @@ pub async fn list(
         Ok(r) => r,
         Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
     };
-    let names = user_names(&st, &web).await;
+    let names = user_names(st, web).await;
     let leads: Vec<LeadLine> = views
         .iter()
         .map(|v| LeadLine {
@@ -127,9 +208,19 @@ pub async fn list(
         })
         .collect();
     let shown = leads.len() as i64;
+    let pool = st
+        .services
+        .round_robin_pool_size(&web.actor)
+        .await
+        .unwrap_or(0);
     let page = LeadsPage {
         title: "Leads".into(),
-        nav: Some(nav(&st, &web.actor, &web.csrf, "/leads").await),
+        nav: Some(nav(st, &web.actor, &web.csrf, "/leads").await),
+        csrf: web.csrf.clone(),
+        can_assign: web.actor.can(corral_domain::Permission::AssignLeads),
+        pool,
+        notice,
+        error,
         q: text,
         total,
         skip,
@@ -140,8 +231,7 @@ pub async fn list(
         has_more: skip + shown < total,
         leads,
     };
-    let set = web.set_csrf.clone();
-    with_cookie(render(&page), set)
+    render(&page)
 }
 
 #[derive(Template)]

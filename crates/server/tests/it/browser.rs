@@ -909,3 +909,38 @@ async fn browser_reports_page_draws_charts_and_downloads_csv() {
     assert!(csv.starts_with("user_id,user_name,status,"), "{csv}");
     assert!(csv.contains(rep["user_id"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn browser_assigns_ticked_leads_round_robin() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let owner = app.demo()["members"][0].clone();
+    let owner_key = crate::helpers::key(&owner);
+    for i in 0..2 {
+        app.post(
+            &owner_key,
+            "lead/",
+            &json!({"name": format!("Unowned {i}")}),
+        )
+        .await;
+    }
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/leads?q=Unowned", app.url)).await;
+    assert_eq!(chrome.count("#leads-table tbody tr").await, 2);
+    chrome
+        .click("#leads-table thead input[data-select-all]")
+        .await;
+    chrome.click("#assign-leads").await;
+    let notice = chrome.text("#leads-notice").await;
+    assert!(notice.starts_with("Assigned 2 lead(s)"), "{notice}");
+    let (_, fields) = app.get(&owner_key, "custom_field/lead/").await;
+    let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+    let (_, leads) = app.get(&owner_key, "lead/?query=Unowned").await;
+    for l in leads["data"].as_array().unwrap() {
+        assert!(l[format!("custom.{cf}")].is_string(), "{l}");
+    }
+}

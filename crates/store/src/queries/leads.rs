@@ -123,6 +123,8 @@ pub struct LeadFilter {
     /// Leads where this field holds no value.
     pub field_empty: Vec<String>,
     pub order: Option<(DateColumn, bool)>,
+    /// Only these leads (a selection); empty means no restriction.
+    pub ids: Vec<String>,
 }
 
 /// The lead timestamps filters and sorting may use.
@@ -142,6 +144,9 @@ impl DateColumn {
 }
 
 fn push_filter(sql: &mut Sql, f: &LeadFilter) {
+    if !f.ids.is_empty() {
+        sql.push(" AND l.id IN ").list(&f.ids);
+    }
     if let Some(t) = &f.name_contains {
         let escaped = t
             .to_lowercase()
