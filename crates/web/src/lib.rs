@@ -6,6 +6,7 @@ mod leads;
 mod offboarding;
 mod pages;
 mod people;
+mod phones;
 mod reports;
 mod scim;
 mod session;
@@ -105,6 +106,16 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         )
         .route("/reports", get(reports::page))
         .route("/reports.csv", get(reports::csv))
+        .route("/settings/phones", get(phones::show).post(phones::add))
+        .route(
+            "/settings/phones/forwarding",
+            axum::routing::post(phones::forwarding),
+        )
+        .route("/settings/phones/{id}", axum::routing::post(phones::change))
+        .route(
+            "/settings/phones/{id}/release",
+            axum::routing::post(phones::release),
+        )
         .route("/settings/scim", get(scim::show))
         .route(
             "/settings/scim/tokens",

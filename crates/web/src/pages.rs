@@ -49,7 +49,7 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
         })
         .unwrap_or_default();
     let org_admin = actor.can(corral_domain::Permission::ManageOrganization);
-    let entries: [(&'static str, &'static str, bool); 11] = [
+    let entries: [(&'static str, &'static str, bool); 12] = [
         ("/", "Home", true),
         ("/leads", "Leads", true),
         ("/opportunities", "Opportunities", true),
@@ -59,6 +59,7 @@ pub(crate) async fn nav(state: &WebState, actor: &Actor, csrf: &str, current: &s
         ("/settings/users", "Users", actor.may_manage_members()),
         ("/settings/roles", "Roles", org_admin),
         ("/settings/groups", "Groups", org_admin),
+        ("/settings/phones", "Phone numbers", true),
         ("/settings/api-keys", "API keys", true),
         ("/settings/scim", "SCIM provisioning", actor.is_org_owner),
     ];

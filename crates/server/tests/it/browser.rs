@@ -944,3 +944,48 @@ async fn browser_assigns_ticked_leads_round_robin() {
         assert!(l[format!("custom.{cf}")].is_string(), "{l}");
     }
 }
+
+#[tokio::test]
+async fn browser_adds_a_phone_number_and_sets_forwarding() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_demo(engines()[0]).await;
+    let owner = app.demo()["members"][0].clone();
+    chrome
+        .sign_in(&app.url, owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    chrome.goto(&format!("{}/settings/phones", app.url)).await;
+    chrome
+        .type_into("#add-phone input[name=number]", "+1 415 555 0177")
+        .await;
+    chrome
+        .type_into("#add-phone input[name=label]", "Front desk")
+        .await;
+    chrome.click("#add-phone button").await;
+    let notice = chrome.text("#phones-notice").await;
+    assert!(notice.contains("+14155550177 added"), "{notice}");
+    assert_eq!(
+        chrome.count("#phone-numbers tbody tr[data-phone-id]").await,
+        1
+    );
+    chrome
+        .call(
+            "POST",
+            &chrome.s("/execute/sync"),
+            Some(json!({"script": "document.getElementById('fwd-when').value = 'always';", "args": []})),
+        )
+        .await;
+    chrome.type_into("#fwd-number", "+1 415 555 0199").await;
+    chrome.click("#forwarding-form button").await;
+    let notice = chrome.text("#phones-notice").await;
+    assert!(notice.contains("Forwarding saved"), "{notice}");
+    let (_, f) = app
+        .get(
+            &crate::helpers::key(&owner),
+            &format!("call_forwarding/{}/", owner["user_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(f["forward_to_number"], "+14155550199");
+    assert_eq!(f["when"], "always");
+}
