@@ -29,6 +29,10 @@ pub fn routes() -> Router<ApiState> {
             get(get_contact).put(update_contact).delete(delete_contact),
         )
         .route("/api/v1/lead/assign", axum::routing::post(assign))
+        .route(
+            "/api/v1/round_robin_settings",
+            get(get_rr_settings).put(put_rr_settings),
+        )
         .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
         .route("/api/v1/bulk_action/edit/{id}", get(get_job))
         .route(
@@ -842,4 +846,41 @@ async fn assign(
         by.insert(u.clone(), json!(n + 1));
     }
     Ok(Json(json!({"strategy": a.strategy, "assigned": a.assigned.len(), "by_member": by, "pool": a.pool})).into_response())
+}
+
+fn rr_settings(s: &corral_store::model::AssignmentSettingsRow) -> Value {
+    json!({
+        "organization_id": s.workspace_id,
+        "auto_assign_new_leads": s.auto_assign,
+        "strategy": s.strategy,
+        "skip_offline_members": s.skip_offline,
+        "date_updated": wire::ts(&s.date_updated),
+    })
+}
+
+async fn get_rr_settings(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    Ok(Json(rr_settings(&st.services.assignment_settings(&actor).await?)).into_response())
+}
+
+/// Auto-assignment of new leads, the strategy, and whether offline members are skipped.
+async fn put_rr_settings(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = crate::body::Body(json_object(&bytes)?);
+    b.only(&["auto_assign_new_leads", "strategy", "skip_offline_members"])?;
+    let s = st
+        .services
+        .set_assignment_settings(
+            &actor,
+            b.bool("auto_assign_new_leads")?,
+            b.str("strategy")?.as_deref(),
+            b.bool("skip_offline_members")?,
+        )
+        .await?;
+    Ok(Json(rr_settings(&s)).into_response())
 }

@@ -24,6 +24,26 @@ pub struct Operation {
 
 pub const OPERATIONS: &[Operation] = &[
     Operation {
+        method: "get",
+        path: "/api/v1/round_robin_settings/",
+        id: "getRoundRobinSettings",
+        summary: "The workspace's round-robin settings",
+        tag: "Leads",
+        ok: (200, Some("RoundRobinSettings")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/round_robin_settings/",
+        id: "putRoundRobinSettings",
+        summary: "Auto-assign new leads, the strategy, and whether offline members are skipped",
+        tag: "Leads",
+        ok: (200, Some("RoundRobinSettings")),
+        body: Some("RoundRobinSettings"),
+        paged: false,
+    },
+    Operation {
         method: "post",
         path: "/api/v1/report/activity/",
         id: "activityReport",
@@ -1334,6 +1354,7 @@ fn schemas() -> Value {
         },
         "Count": { "type": "object", "required": ["count"], "properties": { "count": { "type": "integer" } } },
         "Object": { "type": "object" },
+        "RoundRobinSettings": { "type": "object", "properties": { "auto_assign_new_leads": { "type": "boolean" }, "strategy": { "type": "string", "enum": ["round_robin", "random", "least_loaded"] }, "skip_offline_members": { "type": "boolean" } } },
         "ActivityReport": {
             "type": "object", "required": ["metrics"], "additionalProperties": false,
             "properties": {

@@ -630,6 +630,201 @@ pub struct Assignment {
 }
 
 impl Services {
+    async fn assignment_settings_in(
+        &self,
+        tx: &mut Tx,
+        workspace_id: &str,
+    ) -> Result<corral_store::model::AssignmentSettingsRow> {
+        Ok(jobs::assignment_settings(tx, workspace_id)
+            .await?
+            .unwrap_or(corral_store::model::AssignmentSettingsRow {
+                workspace_id: workspace_id.to_string(),
+                auto_assign: false,
+                strategy: "round_robin".into(),
+                skip_offline: false,
+                date_updated: now(),
+            }))
+    }
+
+    /// The workspace's round-robin settings.
+    pub async fn assignment_settings(
+        &self,
+        actor: &Actor,
+    ) -> Result<corral_store::model::AssignmentSettingsRow> {
+        let mut tx = self.db().read().await?;
+        self.assignment_settings_in(&mut tx, &actor.workspace_id)
+            .await
+    }
+
+    /// Turns auto-assignment of new leads on or off, picks the strategy, and whether offline
+    /// members are skipped (by manual assignment too).
+    pub async fn set_assignment_settings(
+        &self,
+        actor: &Actor,
+        auto_assign: Option<bool>,
+        strategy: Option<&str>,
+        skip_offline: Option<bool>,
+    ) -> Result<corral_store::model::AssignmentSettingsRow> {
+        actor.require(Permission::ManageOrganization)?;
+        let mut tx = self.db().write().await?;
+        let mut s = self
+            .assignment_settings_in(&mut tx, &actor.workspace_id)
+            .await?;
+        let before = json!({"auto_assign": s.auto_assign, "strategy": s.strategy, "skip_offline": s.skip_offline});
+        if let Some(a) = auto_assign {
+            s.auto_assign = a;
+        }
+        if let Some(st) = strategy {
+            corral_domain::round_robin::Strategy::parse(st)?;
+            s.strategy = st.to_string();
+        }
+        if let Some(o) = skip_offline {
+            s.skip_offline = o;
+        }
+        s.date_updated = now();
+        jobs::put_assignment_settings(&mut tx, &s).await?;
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            &actor.organization_id,
+            &actor.workspace_id,
+            crate::audit::Change {
+                object_type: "assignment_settings",
+                object_id: &actor.workspace_id,
+                action: "updated",
+                before,
+                after: json!({"auto_assign": s.auto_assign, "strategy": s.strategy, "skip_offline": s.skip_offline}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// Auto-assignment of a new lead (inside its creating transaction): when the workspace
+    /// has it on and the lead has no Lead Owner, the next pool member by the workspace's
+    /// strategy gets it, and the decision is logged. Returns who got it.
+    pub(crate) async fn auto_assign_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        lead_id: &str,
+    ) -> Result<Option<String>> {
+        use corral_domain::round_robin::{Strategy, distribute};
+        let settings = self.assignment_settings_in(tx, &actor.workspace_id).await?;
+        if !settings.auto_assign {
+            return Ok(None);
+        }
+        let Some(field_id) = field_id(tx, &actor.workspace_id, crate::access::LEAD_OWNER).await?
+        else {
+            return Ok(None);
+        };
+        let held = leads::field_values(tx, &[lead_id.to_string()])
+            .await?
+            .iter()
+            .any(|v| v.field_id == field_id);
+        if held {
+            return Ok(None);
+        }
+        let pool = self
+            .pool_in(tx, &actor.workspace_id, None, settings.skip_offline)
+            .await?;
+        if pool.is_empty() {
+            return Ok(None);
+        }
+        let strat = Strategy::parse(&settings.strategy)?;
+        let pool_key = format!("{field_id}:round_robin");
+        let position = jobs::rotation_position(tx, &actor.workspace_id, &pool_key)
+            .await?
+            .max(0) as usize;
+        let mut loads = Vec::new();
+        if strat == Strategy::LeastLoaded {
+            for u in &pool {
+                let f = LeadFilter {
+                    field_equals: vec![(field_id.clone(), u.clone())],
+                    ..Default::default()
+                };
+                let (_, n) = leads::list(
+                    tx,
+                    &actor.workspace_id,
+                    &corral_domain::visibility::LeadScope::All,
+                    &f,
+                    0,
+                    1,
+                )
+                .await?;
+                loads.push(n as u64);
+            }
+        }
+        let mut rand = || {
+            let mut b = [0u8; 8];
+            corral_domain::ids::fill_random(&mut b);
+            u64::from_le_bytes(b)
+        };
+        let (picks, next) = distribute(1, &pool, strat, position, &loads, &mut rand)?;
+        let Some(pick) = picks.first() else {
+            return Ok(None);
+        };
+        let user = pool[*pick].clone();
+        leads::set_field_values(tx, lead_id, &field_id, std::slice::from_ref(&user)).await?;
+        jobs::set_rotation_position(tx, &actor.workspace_id, &pool_key, next as i64).await?;
+        crate::audit::record(
+            tx,
+            Some(actor),
+            &actor.organization_id,
+            &actor.workspace_id,
+            crate::audit::Change {
+                object_type: "assignment",
+                object_id: &field_id,
+                action: "auto_assign",
+                before: json!({}),
+                after: json!({"strategy": settings.strategy, "pool": pool, "skip_offline": settings.skip_offline, "decisions": [{"lead_id": lead_id, "user_id": user}]}),
+            },
+        )
+        .await?;
+        Ok(Some(user))
+    }
+
+    /// The round-robin pool: active members with round robin on, or the active members of a
+    /// group; without the offline ones when `skip_offline`. Sorted, so rotation is stable.
+    async fn pool_in(
+        &self,
+        tx: &mut Tx,
+        workspace_id: &str,
+        group_id: Option<&str>,
+        skip_offline: bool,
+    ) -> Result<Vec<String>> {
+        let members = corral_store::queries::memberships::list_members(tx, workspace_id).await?;
+        let mut pool: Vec<String> = match group_id {
+            Some(g) => {
+                corral_store::queries::groups::get(tx, workspace_id, g)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::field("group_id", format!("There is no group '{g}'."))
+                    })?;
+                let in_group = corral_store::queries::groups::member_ids(tx, g).await?;
+                members
+                    .iter()
+                    .filter(|m| {
+                        m.membership.status == "active" && in_group.contains(&m.membership.user_id)
+                    })
+                    .map(|m| m.membership.user_id.clone())
+                    .collect()
+            }
+            None => members
+                .iter()
+                .filter(|m| m.membership.status == "active" && m.membership.round_robin)
+                .map(|m| m.membership.user_id.clone())
+                .collect(),
+        };
+        if skip_offline {
+            let online = self.presence().online(workspace_id);
+            pool.retain(|u| online.contains(u));
+        }
+        pool.sort();
+        Ok(pool)
+    }
+
     /// How many active members are in the round-robin pool.
     pub async fn round_robin_pool_size(&self, actor: &Actor) -> Result<usize> {
         let mut tx = self.db().read().await?;
@@ -670,31 +865,13 @@ impl Services {
                 .await?
                 .ok_or_else(|| ServiceError::Internal("no Lead Owner field".into()))?,
         };
-        let members =
-            corral_store::queries::memberships::list_members(&mut tx, &actor.workspace_id).await?;
-        let mut pool: Vec<String> = match group_id {
-            Some(g) => {
-                corral_store::queries::groups::get(&mut tx, &actor.workspace_id, g)
-                    .await?
-                    .ok_or_else(|| {
-                        ServiceError::field("group_id", format!("There is no group '{g}'."))
-                    })?;
-                let in_group = corral_store::queries::groups::member_ids(&mut tx, g).await?;
-                members
-                    .iter()
-                    .filter(|m| {
-                        m.membership.status == "active" && in_group.contains(&m.membership.user_id)
-                    })
-                    .map(|m| m.membership.user_id.clone())
-                    .collect()
-            }
-            None => members
-                .iter()
-                .filter(|m| m.membership.status == "active" && m.membership.round_robin)
-                .map(|m| m.membership.user_id.clone())
-                .collect(),
-        };
-        pool.sort();
+        let skip_offline = self
+            .assignment_settings_in(&mut tx, &actor.workspace_id)
+            .await?
+            .skip_offline;
+        let pool = self
+            .pool_in(&mut tx, &actor.workspace_id, group_id, skip_offline)
+            .await?;
         let mut filter = match &selection.query {
             Some(q) => filter_from_query(&mut tx, &actor.workspace_id, q).await?,
             None => LeadFilter::default(),

@@ -332,6 +332,7 @@ impl Services {
             .await?;
             write_channels(&mut tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
         }
+        self.auto_assign_in(&mut tx, actor, &lead.id).await?;
         let view = load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
             .await?
             .pop()

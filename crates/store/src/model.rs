@@ -118,6 +118,15 @@ pub struct ForwardingRow {
     pub date_updated: Ts,
 }
 
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssignmentSettingsRow {
+    pub workspace_id: String,
+    pub auto_assign: bool,
+    pub strategy: String,
+    pub skip_offline: bool,
+    pub date_updated: Ts,
+}
+
 /// A contact in one member's personal address book.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PersonalContactRow {

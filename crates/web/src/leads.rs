@@ -37,6 +37,7 @@ struct LeadsPage {
     pool: usize,
     notice: Option<String>,
     error: Option<String>,
+    rr: Option<corral_store::model::AssignmentSettingsRow>,
     q: String,
     leads: Vec<LeadLine>,
     total: i64,
@@ -165,6 +166,47 @@ pub async fn assign(
     }
 }
 
+/// Saves the round-robin settings.
+pub async fn rr_settings(
+    State(st): State<WebState>,
+    headers: axum::http::HeaderMap,
+    web: WebActor,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::pages::{form_expired, form_value};
+    if !crate::session::csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
+    }
+    let q = HashMap::new();
+    let on = |k: &str| !form_value(&form, k).is_empty();
+    match st
+        .services
+        .set_assignment_settings(
+            &web.actor,
+            Some(on("auto_assign")),
+            Some(&form_value(&form, "strategy")),
+            Some(on("skip_offline")),
+        )
+        .await
+    {
+        Ok(_) => {
+            list_page(
+                &st,
+                &web,
+                &q,
+                Some("Round-robin settings saved.".into()),
+                None,
+            )
+            .await
+        }
+        Err(e) => (
+            status_of(&e),
+            list_page(&st, &web, &q, None, Some(explain(&e))).await,
+        )
+            .into_response(),
+    }
+}
+
 async fn list_page(
     st: &WebState,
     web: &WebActor,
@@ -221,6 +263,11 @@ async fn list_page(
         pool,
         notice,
         error,
+        rr: if web.actor.can(corral_domain::Permission::ManageOrganization) {
+            st.services.assignment_settings(&web.actor).await.ok()
+        } else {
+            None
+        },
         q: text,
         total,
         skip,

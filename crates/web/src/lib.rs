@@ -64,6 +64,10 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route("/events/presence", get(users::presence))
         .route("/leads", get(leads::list))
         .route("/leads/assign", axum::routing::post(leads::assign))
+        .route(
+            "/leads/round_robin_settings",
+            axum::routing::post(leads::rr_settings),
+        )
         .route("/leads/{id}", get(leads::show))
         .route("/opportunities", get(work::opportunities))
         .route("/tasks", get(work::tasks))

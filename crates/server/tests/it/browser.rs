@@ -943,6 +943,14 @@ async fn browser_assigns_ticked_leads_round_robin() {
     for l in leads["data"].as_array().unwrap() {
         assert!(l[format!("custom.{cf}")].is_string(), "{l}");
     }
+    // Turning on auto-assignment of new leads from the same page.
+    chrome.click("#rr-settings summary").await;
+    chrome.click("#rr-auto").await;
+    chrome.click("#rr-save").await;
+    let notice = chrome.text("#leads-notice").await;
+    assert!(notice.contains("Round-robin settings saved"), "{notice}");
+    let (_, rr) = app.get(&owner_key, "round_robin_settings/").await;
+    assert_eq!(rr["auto_assign_new_leads"], true);
 }
 
 #[tokio::test]

@@ -467,3 +467,110 @@ async fn removing_a_member_unassigns_or_reassigns_what_they_held() {
         assert_eq!(m["status"], "active");
     }
 }
+
+#[tokio::test]
+async fn new_leads_are_auto_assigned_and_offline_members_can_be_skipped() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        // Off by default: a new lead stays unassigned.
+        let (_, l) = app.post(&owner, "lead/", &json!({"name": "Before"})).await;
+        assert!(l[format!("custom.{cf}")].is_null(), "{l}");
+        let (s, rr) = app
+            .put(
+                &owner,
+                "round_robin_settings/",
+                &json!({"auto_assign_new_leads": true, "strategy": "round_robin"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{rr}");
+        let (s, _) = app
+            .put(
+                &owner,
+                "round_robin_settings/",
+                &json!({"strategy": "sideways"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let pool: Vec<String> = {
+            let (_, ms) = app.get(&owner, "membership/?_limit=500").await;
+            ms["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["round_robin"] == true && m["status"] == "active")
+                .map(|m| m["user_id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(pool.len() >= 2, "the demo has a round-robin pool");
+        let mut got = std::collections::HashMap::<String, usize>::new();
+        for i in 0..pool.len() * 2 {
+            let (_, l) = app
+                .post(&owner, "lead/", &json!({"name": format!("Auto {i}")}))
+                .await;
+            let who = l[format!("custom.{cf}")]
+                .as_str()
+                .expect("auto-assigned")
+                .to_string();
+            assert!(pool.contains(&who), "only active pool members get leads");
+            *got.entry(who).or_default() += 1;
+        }
+        assert!(got.values().all(|n| *n == 2), "fair rotation: {got:?}");
+        // A lead created with an owner keeps it.
+        let (_, l) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Owned", format!("custom.{cf}"): d["members"][0]["user_id"]}),
+            )
+            .await;
+        assert_eq!(l[format!("custom.{cf}")], d["members"][0]["user_id"]);
+        // Skipping offline members: nobody is online here, so new leads wait unassigned…
+        app.put(
+            &owner,
+            "round_robin_settings/",
+            &json!({"skip_offline_members": true}),
+        )
+        .await;
+        let (_, l) = app
+            .post(&owner, "lead/", &json!({"name": "Nobody online"}))
+            .await;
+        assert!(l[format!("custom.{cf}")].is_null(), "{l}");
+        // …until a pool member opens Corral.
+        let member = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"] == pool[0].as_str())
+            .unwrap();
+        let b = crate::helpers::Browser::new(&app.url);
+        b.sign_in(member["email"].as_str().unwrap(), "corral-demo")
+            .await;
+        let mut sse = crate::helpers::client()
+            .get(format!("{}/events/presence", app.url))
+            .header(
+                "cookie",
+                format!("corral_session={}", b.cookie("corral_session").unwrap()),
+            )
+            .send()
+            .await
+            .unwrap();
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(300), sse.chunk()).await;
+        let (_, l) = app
+            .post(&owner, "lead/", &json!({"name": "Someone online"}))
+            .await;
+        assert_eq!(l[format!("custom.{cf}")], pool[0].as_str());
+        drop(sse);
+        // Every decision is in the audit log.
+        let (_, log) = app
+            .get(
+                &owner,
+                "audit_log/?object_type=assignment&action=auto_assign",
+            )
+            .await;
+        assert_eq!(log["data"].as_array().unwrap().len(), pool.len() * 2 + 1);
+    }
+}

@@ -121,3 +121,22 @@ pub async fn set_rotation_position(
         .bind(workspace_id).bind(pool_key).bind(position).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
+
+/// The workspace's round-robin settings, if ever set.
+pub async fn assignment_settings(
+    tx: &mut Tx,
+    workspace_id: &str,
+) -> Result<Option<crate::model::AssignmentSettingsRow>> {
+    crate::on!(tx, c => sqlx::query_as::<_, crate::model::AssignmentSettingsRow>("SELECT workspace_id, auto_assign, strategy, skip_offline, date_updated FROM assignment_settings WHERE workspace_id = $1")
+        .bind(workspace_id).fetch_optional(c).await).map_err(crate::queries::db_err)
+}
+
+pub async fn put_assignment_settings(
+    tx: &mut Tx,
+    s: &crate::model::AssignmentSettingsRow,
+) -> Result<()> {
+    crate::on!(tx, c => sqlx::query("INSERT INTO assignment_settings (workspace_id, auto_assign, strategy, skip_offline, date_updated) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id) DO UPDATE SET auto_assign = excluded.auto_assign, strategy = excluded.strategy, skip_offline = excluded.skip_offline, date_updated = excluded.date_updated")
+        .bind(&s.workspace_id).bind(s.auto_assign).bind(&s.strategy).bind(s.skip_offline).bind(s.date_updated)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(crate::queries::db_err)?;
+    Ok(())
+}

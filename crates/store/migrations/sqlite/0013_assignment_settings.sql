@@ -1,0 +1,9 @@
+-- Round-robin settings per workspace: auto-assigning new leads, the strategy, and whether
+-- members who are offline are skipped.
+CREATE TABLE assignment_settings (
+    workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+    auto_assign INTEGER NOT NULL DEFAULT 0,
+    strategy TEXT NOT NULL CHECK (strategy IN ('round_robin', 'random', 'least_loaded')),
+    skip_offline INTEGER NOT NULL DEFAULT 0,
+    date_updated TEXT NOT NULL
+);
