@@ -8,6 +8,7 @@ mod api_basics;
 mod browser;
 mod bulk;
 mod close_client;
+mod crash;
 mod demo;
 mod helpers;
 mod leads;

@@ -1,0 +1,249 @@
+//! Crash safety of offboarding (SPEC S6): the real `corral` binary is killed with SIGKILL
+//! while it hands a member's leads over, restarted on the same database, and every lead is
+//! still there exactly once with one consistent owner: all moved, or none. Retrying then
+//! completes the offboarding. On both engines.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Engine, client, decode, engines};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(dir: &std::path::Path, db_url: Option<&str>, demo_leads: Option<usize>) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_corral"));
+    cmd.args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(dir)
+    .env("CORRAL_LOG", "warn")
+    .env_remove("DATABASE_URL")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    if let Some(n) = demo_leads {
+        cmd.args(["--demo", "--demo-leads", &n.to_string()]);
+    }
+    if let Some(u) = db_url {
+        cmd.env("DATABASE_URL", u);
+    }
+    let child = cmd.spawn().expect("start corral");
+    let url = format!("http://127.0.0.1:{port}");
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
+            && r.status() == StatusCode::OK
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "corral did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Server { child, url }
+}
+
+async fn get(url: &str, key: &str, path: &str) -> (StatusCode, Value) {
+    decode(
+        client()
+            .get(format!("{url}/api/v1/{path}"))
+            .basic_auth(key, Some(""))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Lead Owner of every lead, by paging through all of them.
+async fn owners(url: &str, key: &str, cf: &str) -> HashMap<String, Option<String>> {
+    let mut out = HashMap::new();
+    let mut skip = 0;
+    loop {
+        let (s, page) = get(
+            url,
+            key,
+            &format!("lead/?_skip={skip}&_limit=200&_fields=id,custom.{cf}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let data = page["data"].as_array().unwrap();
+        for l in data {
+            let id = l["id"].as_str().unwrap().to_string();
+            assert!(
+                out.insert(
+                    id.clone(),
+                    l[format!("custom.{cf}")].as_str().map(str::to_string)
+                )
+                .is_none(),
+                "lead {id} listed twice"
+            );
+        }
+        skip += data.len();
+        if !page["has_more"].as_bool().unwrap_or(false) || data.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn offboarding_killed_half_way_loses_nothing_and_completes_when_retried() {
+    for engine in engines() {
+        let dir = corral_store::testing::temp_dir("crash");
+        let pg = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(corral_store::testing::postgres().await.unwrap().unwrap()),
+        };
+        let db_url = pg.as_ref().map(|p| p.url.clone());
+        let server = start(&dir, db_url.as_deref(), Some(6000)).await;
+        let creds: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("demo-credentials.json")).unwrap(),
+        )
+        .unwrap();
+        let owner = creds["members"][0]["api_key"].as_str().unwrap().to_string();
+        let (_, fields) = get(&server.url, &owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let before = owners(&server.url, &owner, &cf).await;
+        let mut held: HashMap<String, usize> = HashMap::new();
+        for o in before.values().flatten() {
+            *held.entry(o.clone()).or_default() += 1;
+        }
+        let users: Vec<&Value> = creds["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .collect();
+        let leaver = users
+            .iter()
+            .max_by_key(|m| {
+                held.get(m["user_id"].as_str().unwrap())
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .unwrap();
+        let heir = users
+            .iter()
+            .find(|m| m["user_id"] != leaver["user_id"])
+            .unwrap();
+        let (lid, hid) = (
+            leaver["user_id"].as_str().unwrap().to_string(),
+            heir["user_id"].as_str().unwrap().to_string(),
+        );
+        let moving = held[&lid];
+        assert!(
+            moving > 100,
+            "the leaver holds enough leads to take a while: {moving}"
+        );
+        let mid = leaver["membership_id"].as_str().unwrap().to_string();
+        let body = json!({"action": "remove", "leads": {"mode": "reassign", "user_id": hid}});
+
+        // Start the hand-over and kill the process while it runs.
+        let request = {
+            let url = format!("{}/api/v1/membership/{mid}/offboard/", server.url);
+            let key = owner.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                client()
+                    .post(url)
+                    .basic_auth(key, Some(""))
+                    .json(&body)
+                    .send()
+                    .await
+                    .map(|r| r.status())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        let mut server = server;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        let answered = request.await.unwrap();
+        eprintln!("{engine:?}: killed; the request got {answered:?}");
+        drop(server);
+
+        // Restart on the same database: all or nothing.
+        let server = start(&dir, db_url.as_deref(), None).await;
+        let after = owners(&server.url, &owner, &cf).await;
+        assert_eq!(after.len(), before.len(), "no lead lost or added");
+        let moved: Vec<&String> = before
+            .iter()
+            .filter(|(id, o)| {
+                o.as_deref() == Some(lid.as_str()) && after[*id].as_deref() == Some(hid.as_str())
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let (_, m) = get(&server.url, &owner, &format!("membership/{mid}/")).await;
+        let committed = m["status"] == "removed";
+        if committed {
+            assert_eq!(
+                moved.len(),
+                moving,
+                "a committed offboarding moved every lead"
+            );
+        } else {
+            assert!(
+                moved.is_empty(),
+                "an offboarding that did not commit moved nothing"
+            );
+            assert_eq!(m["status"], "active");
+        }
+        for (id, o) in &before {
+            if o.as_deref() != Some(lid.as_str()) {
+                assert_eq!(&after[id], o, "leads of others are untouched");
+            }
+        }
+
+        // Retrying finishes the job (or, if it had committed, changes nothing).
+        let r = client()
+            .post(format!("{}/api/v1/membership/{mid}/offboard/", server.url))
+            .basic_auth(&owner, Some(""))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = decode(r).await;
+        if committed {
+            assert!(s.is_client_error(), "{s} {v}");
+        } else {
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let last = owners(&server.url, &owner, &cf).await;
+        assert_eq!(last.len(), before.len());
+        assert_eq!(
+            last.values()
+                .filter(|o| o.as_deref() == Some(lid.as_str()))
+                .count(),
+            0
+        );
+        assert_eq!(
+            last.values()
+                .filter(|o| o.as_deref() == Some(hid.as_str()))
+                .count(),
+            held.get(&hid).copied().unwrap_or(0) + moving
+        );
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
