@@ -273,6 +273,60 @@ async fn hand_over(
     Ok(())
 }
 
+/// Applies every move of a plan with set-based statements: one batch per kind of record
+/// and receiver (team contacts and phone numbers, which are few, one by one).
+async fn hand_over_all(
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &str,
+    leaver: &str,
+    planned: &[Move],
+) -> Result<()> {
+    let mut batches: Vec<(RecordKind, Option<String>, Vec<String>)> = Vec::new();
+    for mv in planned {
+        match batches
+            .iter_mut()
+            .find(|(k, to, _)| *k == mv.kind && *to == mv.to)
+        {
+            Some((_, _, ids)) => ids.push(mv.record_id.clone()),
+            None => batches.push((mv.kind.clone(), mv.to.clone(), vec![mv.record_id.clone()])),
+        }
+    }
+    let t = now();
+    for (kind, to, ids) in &batches {
+        match kind {
+            RecordKind::LeadField(field) => {
+                leads::move_field_holder(
+                    tx,
+                    field,
+                    ids,
+                    leaver,
+                    to.as_deref(),
+                    &actor.user_id,
+                    who,
+                    t,
+                )
+                .await?;
+            }
+            RecordKind::Opportunity | RecordKind::Task => {
+                let table = if *kind == RecordKind::Task {
+                    work::WorkTable::Tasks
+                } else {
+                    work::WorkTable::Opportunities
+                };
+                let n = name(tx, to.as_deref()).await?;
+                work::set_holder_many(tx, table, ids, to.as_deref(), &n, t).await?;
+            }
+            _ => {
+                for id in ids {
+                    hand_over(tx, actor, who, kind, id, Some(leaver), to.as_deref()).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Who holds a record now, for undo (for a lead field: `to` if still there, else anyone).
 async fn holder(tx: &mut Tx, workspace_id: &str, m: &Move) -> Result<Option<Option<String>>> {
     Ok(match &m.kind {
@@ -467,18 +521,7 @@ impl Services {
         let h = holdings(tx, &actor.workspace_id, &m.user_id).await?;
         let planned = plan_moves(&h, &m.user_id, choices);
         let who = name(tx, Some(&actor.user_id)).await?;
-        for mv in &planned {
-            hand_over(
-                tx,
-                actor,
-                &who,
-                &mv.kind,
-                &mv.record_id,
-                Some(&mv.from),
-                mv.to.as_deref(),
-            )
-            .await?;
-        }
+        hand_over_all(tx, actor, &who, &m.user_id, &planned).await?;
         let manifest: Vec<Value> = planned.iter().map(move_json).collect();
         let row = OffboardingRow {
             id: format!("offb_{}", corral_domain::ids::random_base62(22)),

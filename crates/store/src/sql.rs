@@ -9,6 +9,8 @@ use crate::model::Ts;
 #[derive(Debug, Clone)]
 pub enum Arg {
     Text(String),
+    /// A text that may be NULL.
+    OptText(Option<String>),
     Int(i64),
     Time(Ts),
 }
@@ -68,6 +70,7 @@ impl Sql {
         for a in &self.args {
             q = match a {
                 Arg::Text(s) => q.bind(s.clone()),
+                Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Time(t) => q.bind(*t),
             };
@@ -85,12 +88,60 @@ impl Sql {
         for a in &self.args {
             q = match a {
                 Arg::Text(s) => q.bind(s.clone()),
+                Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Time(t) => q.bind(*t),
             };
         }
         q
     }
+}
+
+impl Sql {
+    pub fn sqlite_exec(&self) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments> {
+        let mut q = sqlx::query::<Sqlite>(AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::OptText(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }
+
+    pub fn postgres_exec(&self) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+        let mut q = sqlx::query::<Postgres>(AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::OptText(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }
+}
+
+/// Runs a built statement on either engine; the number of rows it touched.
+#[macro_export]
+macro_rules! execute_built {
+    ($tx:expr, $sql:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => $sql
+                .sqlite_exec()
+                .execute(&mut **t)
+                .await
+                .map(|r| r.rows_affected()),
+            $crate::Tx::Postgres(t) => $sql
+                .postgres_exec()
+                .execute(&mut **t)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+    };
 }
 
 /// Runs a built query returning rows of `$row` on either engine.

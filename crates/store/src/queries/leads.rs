@@ -448,3 +448,52 @@ pub async fn clear_channels(tx: &mut Tx, contact_id: &str) -> Result<()> {
     on!(tx, c => sqlx::query("DELETE FROM contact_channels WHERE contact_id = $1").bind(contact_id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
+
+/// How many ids one batched statement names (well under SQLite's parameter limit).
+pub const BATCH: usize = 500;
+
+/// Hands the value `from` of a user field over to `to` (None: removes it) on many leads at
+/// once, stamping them updated. Set-based, in batches: offboarding's hot path.
+#[allow(clippy::too_many_arguments)]
+pub async fn move_field_holder(
+    tx: &mut Tx,
+    field_id: &str,
+    lead_ids: &[String],
+    from: &str,
+    to: Option<&str>,
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    for chunk in lead_ids.chunks(BATCH) {
+        let mut del = Sql::new("DELETE FROM lead_field_values WHERE field_id = ");
+        del.text_arg(field_id)
+            .push(" AND value = ")
+            .text_arg(from)
+            .push(" AND lead_id IN ")
+            .list(chunk);
+        crate::execute_built!(tx, del).map_err(db_err)?;
+        if let Some(to) = to {
+            let mut ins = Sql::new(
+                "INSERT INTO lead_field_values (lead_id, field_id, value, position) SELECT id, ",
+            );
+            ins.text_arg(field_id)
+                .push(", ")
+                .text_arg(to)
+                .push(", 0 FROM leads WHERE id IN ")
+                .list(chunk)
+                .push(" ON CONFLICT (lead_id, field_id, value) DO NOTHING");
+            crate::execute_built!(tx, ins).map_err(db_err)?;
+        }
+        let mut upd = Sql::new("UPDATE leads SET updated_by = ");
+        upd.text_arg(by)
+            .push(", updated_by_name = ")
+            .text_arg(by_name)
+            .push(", date_updated = ")
+            .arg(Arg::Time(now))
+            .push(" WHERE id IN ")
+            .list(chunk);
+        crate::execute_built!(tx, upd).map_err(db_err)?;
+    }
+    Ok(())
+}

@@ -421,3 +421,30 @@ pub async fn list_offboardings(
     on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at FROM offboardings WHERE workspace_id = $1 ORDER BY date_created DESC, id DESC LIMIT $2")
         .bind(workspace_id).bind(limit).fetch_all(c).await).map_err(db_err)
 }
+
+/// Gives many opportunities (or tasks) to `to` at once, in batches.
+pub async fn set_holder_many(
+    tx: &mut Tx,
+    table: WorkTable,
+    ids: &[String],
+    to: Option<&str>,
+    to_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    let (holder, name) = match table {
+        WorkTable::Tasks => ("assigned_to", "assigned_to_name"),
+        _ => ("user_id", "user_name"),
+    };
+    for chunk in ids.chunks(crate::queries::leads::BATCH) {
+        let mut sql = Sql::new(&format!("UPDATE {} SET {holder} = ", table.name()));
+        sql.arg(Arg::OptText(to.map(str::to_string)))
+            .push(&format!(", {name} = "))
+            .text_arg(to_name)
+            .push(", date_updated = ")
+            .arg(Arg::Time(now))
+            .push(" WHERE id IN ")
+            .list(chunk);
+        crate::execute_built!(tx, sql).map_err(db_err)?;
+    }
+    Ok(())
+}
