@@ -12,6 +12,7 @@ pub enum Arg {
     /// A text that may be NULL.
     OptText(Option<String>),
     Int(i64),
+    Bool(bool),
     Time(Ts),
 }
 
@@ -72,6 +73,7 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.clone()),
                 Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::Bool(b) => q.bind(*b),
                 Arg::Time(t) => q.bind(*t),
             };
         }
@@ -90,6 +92,7 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.clone()),
                 Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::Bool(b) => q.bind(*b),
                 Arg::Time(t) => q.bind(*t),
             };
         }
@@ -105,6 +108,7 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.clone()),
                 Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::Bool(b) => q.bind(*b),
                 Arg::Time(t) => q.bind(*t),
             };
         }
@@ -118,6 +122,7 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.clone()),
                 Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::Bool(b) => q.bind(*b),
                 Arg::Time(t) => q.bind(*t),
             };
         }

@@ -1,0 +1,932 @@
+//! Corral's benchmarks (issue #9). Seeds a dataset at a chosen size into a fresh database,
+//! starts Corral in this process, drives it over HTTP from concurrent clients, and for each
+//! scenario prints throughput and latency beside the same work done directly in SQL on the
+//! same database, so every figure comes with its ratio to the database's own limit.
+//!
+//! `cargo run --release -p bench -- all --leads 100000` (SQLite), add
+//! `--postgres postgres://…/db` for PostgreSQL.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Span, Utc};
+use clap::{Parser, ValueEnum};
+use corral_store::sql::{Arg, Sql};
+use corral_store::{Db, Tx, execute_built};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(about = "Corral's benchmarks, each beside the same work done directly in SQL")]
+struct Cli {
+    /// Which scenarios to run.
+    #[arg(value_enum, default_value = "all")]
+    scenario: Scenario,
+    /// Leads in the dataset (the goals are stated for 1,000,000).
+    #[arg(long, default_value_t = 1_000_000)]
+    leads: usize,
+    /// Members in the workspace.
+    #[arg(long, default_value_t = 500)]
+    members: usize,
+    /// Seconds each throughput scenario runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Run on this PostgreSQL database (it must be empty) instead of a fresh SQLite file.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// SCIM users P4 creates.
+    #[arg(long, default_value_t = 2000)]
+    scim_users: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    All,
+    P1,
+    P2,
+    P3,
+    P4,
+    P6,
+}
+
+type Res<T> = Result<T, String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Latencies in microseconds.
+fn pct(v: &mut [u64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_unstable();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i] as f64 / 1000.0
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+struct World {
+    running: corral::Running,
+    db: Db,
+    http: reqwest::Client,
+    ws: String,
+    owner_key: String,
+    lead_owner: String,
+    status_id: String,
+    opp_status: String,
+    /// Member user ids, in seeding order.
+    members: Vec<String>,
+    membership_ids: Vec<String>,
+    /// A member with the limited-visibility role.
+    limited_key: String,
+    limited_user: String,
+}
+
+fn id(prefix: &str, n: usize) -> String {
+    format!("{prefix}_bench{n:012}")
+}
+
+/// Runs one multi-row INSERT per `batch` rows.
+async fn insert_rows(db: &Db, head: &str, rows: &[Vec<Arg>]) -> Res<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.write().await.map_err(err)?;
+    for chunk in rows.chunks(500) {
+        let mut sql = Sql::new(head);
+        sql.push(" VALUES ");
+        for (i, r) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(");
+            for (j, a) in r.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.arg(a.clone());
+            }
+            sql.push(")");
+        }
+        execute_built!(&mut tx, sql).map_err(err)?;
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(())
+}
+
+async fn scalar(db: &Db, sql: &str, a: &str) -> Res<String> {
+    let mut tx = db.read().await.map_err(err)?;
+    let v: String = corral_store::on!(&mut tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(a).fetch_one(c).await)
+        .map_err(err)?;
+    Ok(v)
+}
+
+fn progress(label: &str, done: usize, total: usize) {
+    let width = 30;
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
+    eprint!(
+        "\r  {label:<14} [{}{}] {done}/{total}",
+        "#".repeat(filled),
+        " ".repeat(width - filled)
+    );
+    if done >= total {
+        eprintln!();
+    }
+    let _ = std::io::stderr().flush();
+}
+
+async fn setup(cli: &Cli) -> Res<World> {
+    let dir = std::env::temp_dir().join(format!("corral-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let running = corral::start(corral::Config {
+        bind: "127.0.0.1:0".parse().map_err(err)?,
+        data_dir: dir,
+        database_url: cli.postgres.clone(),
+        demo: false,
+        demo_leads: 0,
+        public_url: None,
+        smtp: None,
+        invitation_ttl: None,
+    })
+    .await?;
+    let s = running.services.clone();
+    let token = s
+        .issue_setup_token()
+        .await
+        .map_err(err)?
+        .ok_or("the database is not empty: give an empty one")?;
+    let session = s
+        .complete_setup(
+            &token,
+            corral_services::setup::SetupInput {
+                organization_name: "Bench Org".into(),
+                workspace_name: "Bench".into(),
+                first_name: "Bench".into(),
+                last_name: "Owner".into(),
+                email: "owner@bench.test".into(),
+                password: "bench-password".into(),
+            },
+        )
+        .await
+        .map_err(err)?;
+    let owner = s.authenticate_session(&session.token).await.map_err(err)?;
+    let owner_key = s.create_api_key(&owner, "bench").await.map_err(err)?.secret;
+    let db = s.db().clone();
+    let ws = session.workspace_id.clone();
+    let lead_owner = scalar(
+        &db,
+        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND name = 'Lead Owner'",
+        &ws,
+    )
+    .await?;
+    let status_id = scalar(
+        &db,
+        "SELECT id FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order LIMIT 1",
+        &ws,
+    )
+    .await?;
+    let opp_status = scalar(&db, "SELECT id FROM opportunity_statuses WHERE workspace_id = $1 AND status_type = 'active' LIMIT 1", &ws).await?;
+    // A limited-visibility custom role: sees leads whose Lead Owner is them.
+    let role = s
+        .create_role(
+            &owner,
+            corral_services::access::RoleInput {
+                name: Some("Limited rep".into()),
+                permissions: Some(vec!["calling".into()]),
+                visibility_user_lcf_ids: Some(Some(vec![lead_owner.clone()])),
+                visibility_user_lcf_behavior: Some(Some("require_assignment".into())),
+                visibility_include_reports: Some(false),
+            },
+        )
+        .await
+        .map_err(err)?;
+    let t0 = Utc::now();
+    let t = |n: usize| Arg::Time(t0 - Span::seconds(n as i64));
+    let org = owner.organization_id.clone();
+    let (mut users, mut orgm, mut memb) = (vec![], vec![], vec![]);
+    let mut members = vec![];
+    let mut membership_ids = vec![];
+    for i in 0..cli.members {
+        let uid = id("user", i);
+        let mid = id("memb", i);
+        let email = format!("member{i}@bench.test");
+        users.push(vec![
+            Arg::Text(uid.clone()),
+            Arg::Text(email.clone()),
+            Arg::Text(email),
+            Arg::Text(format!("Member{i}")),
+            Arg::Text("Bench".into()),
+            t(0),
+            t(0),
+        ]);
+        orgm.push(vec![
+            Arg::Text(org.clone()),
+            Arg::Text(uid.clone()),
+            Arg::Text("member".into()),
+            t(0),
+        ]);
+        let role_id = if i % 10 == 9 {
+            role.id.clone()
+        } else {
+            "user".to_string()
+        };
+        memb.push(vec![
+            Arg::Text(mid.clone()),
+            Arg::Text(ws.clone()),
+            Arg::Text(uid.clone()),
+            Arg::Text(role_id),
+            Arg::Text("active".into()),
+            Arg::Bool(i < 50),
+            t(0),
+            t(0),
+            t(0),
+        ]);
+        members.push(uid);
+        membership_ids.push(mid);
+    }
+    insert_rows(&db, "INSERT INTO users (id, email, email_lower, first_name, last_name, date_created, date_updated)", &users).await?;
+    insert_rows(
+        &db,
+        "INSERT INTO org_members (organization_id, user_id, org_role, date_created)",
+        &orgm,
+    )
+    .await?;
+    insert_rows(&db, "INSERT INTO memberships (id, workspace_id, user_id, role_id, status, round_robin, date_created, date_updated, date_activated)", &memb).await?;
+    let (mut groups, mut gm) = (vec![], vec![]);
+    for g in 0..10 {
+        let gid = id("group", g);
+        groups.push(vec![
+            Arg::Text(gid.clone()),
+            Arg::Text(ws.clone()),
+            Arg::Text(format!("Team {g}")),
+            t(0),
+            t(0),
+        ]);
+        for (i, u) in members.iter().enumerate().filter(|(i, _)| i % 10 == g) {
+            gm.push(vec![Arg::Text(gid.clone()), Arg::Text(u.clone()), t(i)]);
+        }
+    }
+    insert_rows(
+        &db,
+        "INSERT INTO groups (id, workspace_id, name, date_created, date_updated)",
+        &groups,
+    )
+    .await?;
+    insert_rows(
+        &db,
+        "INSERT INTO group_members (group_id, user_id, date_created)",
+        &gm,
+    )
+    .await?;
+
+    // Leads: 1–2 contacts each, 20% with an opportunity, 50% with an open task, 2 activities.
+    // Member 0 holds a tenth of everything (the offboarding scenario); the rest is spread.
+    let started = Instant::now();
+    let n = cli.leads;
+    let chunk = 10_000;
+    let mut done = 0;
+    while done < n {
+        let end = (done + chunk).min(n);
+        let (mut leads, mut vals, mut contacts, mut opps, mut tasks, mut acts) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for i in done..end {
+            let lid = id("lead", i);
+            // A tenth unassigned (round robin), a tenth member 0's, the rest spread.
+            let holder = match i % 10 {
+                0 => None,
+                1 => Some(0),
+                _ => Some(1 + (i / 10) % (cli.members - 1)),
+            };
+            leads.push(vec![
+                Arg::Text(lid.clone()),
+                Arg::Text(ws.clone()),
+                Arg::Text(format!("Lead {i}")),
+                Arg::Text(status_id.clone()),
+                t(i % 86_400),
+                t(i % 86_400),
+            ]);
+            if let Some(h) = holder {
+                vals.push(vec![
+                    Arg::Text(lid.clone()),
+                    Arg::Text(lead_owner.clone()),
+                    Arg::Text(members[h].clone()),
+                    Arg::Int(0),
+                ]);
+            }
+            for c in 0..(1 + i % 2) {
+                contacts.push(vec![
+                    Arg::Text(format!("cont_bench{i:012}{c}")),
+                    Arg::Text(ws.clone()),
+                    Arg::Text(lid.clone()),
+                    Arg::Text(format!("Contact {i}.{c}")),
+                    t(0),
+                    t(0),
+                ]);
+            }
+            let owner_of = holder.unwrap_or(1 + i % (cli.members - 1));
+            if i % 5 == 1 || (holder == Some(0) && i % 50 == 1) {
+                opps.push(vec![
+                    Arg::Text(id("oppo", i)),
+                    Arg::Text(ws.clone()),
+                    Arg::Text(lid.clone()),
+                    Arg::Text(members[owner_of].clone()),
+                    Arg::Text(format!("Member{owner_of} Bench")),
+                    Arg::Text(opp_status.clone()),
+                    Arg::Int(1000),
+                    t(0),
+                    t(0),
+                ]);
+            }
+            if i % 2 == 1 {
+                tasks.push(vec![
+                    Arg::Text(id("task", i)),
+                    Arg::Text(ws.clone()),
+                    Arg::Text(lid.clone()),
+                    Arg::Text(members[owner_of].clone()),
+                    Arg::Text(format!("Member{owner_of} Bench")),
+                    Arg::Text("Follow up".into()),
+                    t(0),
+                    t(0),
+                ]);
+            }
+            for a in 0..2 {
+                acts.push(vec![
+                    Arg::Text(format!("acti_bench{i:012}{a}")),
+                    Arg::Text(ws.clone()),
+                    Arg::Text(lid.clone()),
+                    Arg::Text(if a == 0 { "Call".into() } else { "Note".into() }),
+                    Arg::Text(members[owner_of].clone()),
+                    Arg::Text(format!("Member{owner_of} Bench")),
+                    t(i % 86_400),
+                    t(0),
+                    t(0),
+                ]);
+            }
+        }
+        insert_rows(
+            &db,
+            "INSERT INTO leads (id, workspace_id, name, status_id, date_created, date_updated)",
+            &leads,
+        )
+        .await?;
+        insert_rows(
+            &db,
+            "INSERT INTO lead_field_values (lead_id, field_id, value, position)",
+            &vals,
+        )
+        .await?;
+        insert_rows(
+            &db,
+            "INSERT INTO contacts (id, workspace_id, lead_id, name, date_created, date_updated)",
+            &contacts,
+        )
+        .await?;
+        insert_rows(&db, "INSERT INTO opportunities (id, workspace_id, lead_id, user_id, user_name, status_id, value, date_created, date_updated)", &opps).await?;
+        insert_rows(&db, "INSERT INTO tasks (id, workspace_id, lead_id, assigned_to, assigned_to_name, text, date_created, date_updated)", &tasks).await?;
+        insert_rows(&db, "INSERT INTO activities (id, workspace_id, lead_id, activity_type, user_id, user_name, activity_at, date_created, date_updated)", &acts).await?;
+        done = end;
+        progress("seeding leads", done, n);
+    }
+    println!(
+        "seeded {n} leads (with contacts, opportunities, tasks, activities) and {} members in {:.1} s",
+        cli.members,
+        started.elapsed().as_secs_f64()
+    );
+    // Fresh statistics for the query planner, as after any bulk load.
+    {
+        let mut tx = db.write().await.map_err(err)?;
+        corral_store::on!(&mut tx, c => sqlx::query("ANALYZE").execute(c).await.map(|r| r.rows_affected()))
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+    }
+    // The limited member's API key.
+    let limited_user = members[9].clone();
+    let m = {
+        let mut tx = db.read().await.map_err(err)?;
+        corral_store::queries::memberships::get(&mut tx, &membership_ids[9])
+            .await
+            .map_err(err)?
+            .ok_or("no limited member")?
+    };
+    let limited_actor = {
+        let mut tx = db.read().await.map_err(err)?;
+        corral_services::roles::actor_for(&mut tx, &m)
+            .await
+            .map_err(err)?
+    };
+    let limited_key = s
+        .create_api_key(&limited_actor, "bench")
+        .await
+        .map_err(err)?
+        .secret;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(err)?;
+    Ok(World {
+        running,
+        db,
+        http,
+        ws,
+        owner_key,
+        lead_owner,
+        status_id,
+        opp_status,
+        members,
+        membership_ids,
+        limited_key,
+        limited_user,
+    })
+}
+
+struct Row {
+    id: &'static str,
+    scenario: String,
+    corral: String,
+    sql: String,
+    ratio: f64,
+    goal: String,
+}
+
+fn print_table(engine: &str, rows: &[Row]) {
+    println!("\n### {engine}\n");
+    println!("| id | scenario | Corral over HTTP | same work in SQL | ratio | goal |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.2}× | {} |",
+            r.id, r.scenario, r.corral, r.sql, r.ratio, r.goal
+        );
+    }
+}
+
+/// Runs `op` from `conns` concurrent tasks for `secs`; (requests per second, latencies µs).
+async fn hammer<F, Fut>(conns: usize, secs: u64, op: F) -> (f64, Vec<u64>)
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut handles = vec![];
+    for _ in 0..conns {
+        let op = op.clone();
+        let stop = stop.clone();
+        handles.push(tokio::spawn(async move {
+            let mut lat = vec![];
+            let mut failures = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                if op().await {
+                    lat.push(t.elapsed().as_micros() as u64);
+                } else {
+                    failures += 1;
+                }
+            }
+            (lat, failures)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = vec![];
+    let mut failures = 0;
+    for h in handles {
+        if let Ok((l, f)) = h.await {
+            all.extend(l);
+            failures += f;
+        }
+    }
+    if failures > 0 {
+        eprintln!("  ({failures} failed requests)");
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    (rate, all)
+}
+
+async fn p1(w: &World, secs: u64) -> Res<Row> {
+    let url = format!("{}/api/v1/lead/?_limit=100", w.running.url);
+    let (http, key) = (w.http.clone(), w.limited_key.clone());
+    let (check, body) = {
+        let r = http
+            .get(&url)
+            .basic_auth(&key, Some(""))
+            .send()
+            .await
+            .map_err(err)?;
+        let v: Value = r.json().await.map_err(err)?;
+        (v["total_results"].as_i64().unwrap_or(0), v)
+    };
+    if body["data"].as_array().map(Vec::len).unwrap_or(0) == 0 {
+        return Err(format!("the limited member sees no leads: {body}"));
+    }
+    let (rate, mut lat) = hammer(32, secs, move || {
+        let (http, url, key) = (http.clone(), url.clone(), key.clone());
+        async move {
+            match http.get(&url).basic_auth(&key, Some("")).send().await {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    let rss = rss_mib();
+    // The same page straight from SQL: the visible leads, their field values and contacts.
+    let (db, ws, field, user) = (
+        w.db.clone(),
+        w.ws.clone(),
+        w.lead_owner.clone(),
+        w.limited_user.clone(),
+    );
+    let (raw, mut raw_lat) = hammer(32, secs, move || {
+        let (db, ws, field, user) = (db.clone(), ws.clone(), field.clone(), user.clone());
+        async move { raw_page(&db, &ws, &field, &user).await.is_ok() }
+    })
+    .await;
+    Ok(Row {
+        id: "P1",
+        scenario: format!("limited member lists leads (sees {check}), _limit=100, 32 connections"),
+        corral: format!(
+            "{rate:.0} req/s, p50 {:.1} ms, p99 {:.1} ms (RSS {rss:.0} MiB)",
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99)
+        ),
+        sql: format!("{raw:.0} pages/s, p99 {:.1} ms", pct(&mut raw_lat, 0.99)),
+        ratio: raw / rate.max(0.001),
+        goal: "≥ 1,500 req/s, p99 ≤ 30 ms, ≤ 3× SQL".into(),
+    })
+}
+
+async fn raw_page(db: &Db, ws: &str, field: &str, user: &str) -> Res<()> {
+    let mut tx: Tx = db.read().await.map_err(err)?;
+    let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.field_id = $2 AND v.value = $3) ORDER BY l.date_updated DESC, l.id DESC LIMIT 100")
+        .bind(ws).bind(field).bind(user).fetch_all(c).await).map_err(err)?;
+    let _: i64 = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.field_id = $2 AND v.value = $3)")
+        .bind(ws).bind(field).bind(user).fetch_one(c).await).map_err(err)?;
+    let mut sql = Sql::new("SELECT lead_id FROM lead_field_values WHERE lead_id IN ");
+    sql.list(&ids);
+    let _ = corral_store::fetch_all_built!(&mut tx, sql, (String,)).map_err(err)?;
+    let mut sql = Sql::new("SELECT id FROM contacts WHERE lead_id IN ");
+    sql.list(&ids);
+    let _ = corral_store::fetch_all_built!(&mut tx, sql, (String,)).map_err(err)?;
+    Ok(())
+}
+
+async fn post(w: &World, key: &str, path: &str, body: &Value) -> Res<(u16, Value)> {
+    let r = w
+        .http
+        .post(format!("{}/api/v1/{path}", w.running.url))
+        .basic_auth(key, Some(""))
+        .json(body)
+        .send()
+        .await
+        .map_err(err)?;
+    let s = r.status().as_u16();
+    Ok((s, r.json().await.unwrap_or(Value::Null)))
+}
+
+async fn p2(w: &World, leads: usize) -> Res<Row> {
+    let leaver = &w.membership_ids[0];
+    let heir = &w.members[1];
+    let choice = json!({"action": "deactivate", "leads": {"mode": "reassign", "user_id": heir}, "opportunities": {"mode": "reassign", "user_id": heir}, "tasks": {"mode": "reassign", "user_id": heir}});
+    // The same UPDATEs straight in SQL, rolled back.
+    let raw = {
+        let t = Instant::now();
+        let mut tx = w.db.write().await.map_err(err)?;
+        let now = Utc::now();
+        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT lead_id FROM lead_field_values WHERE field_id = $1 AND value = $2")
+            .bind(&w.lead_owner).bind(&w.members[0]).fetch_all(c).await).map_err(err)?;
+        corral_store::queries::leads::move_field_holder(
+            &mut tx,
+            &w.lead_owner,
+            &ids,
+            &w.members[0],
+            Some(heir),
+            "bench",
+            "Bench",
+            now,
+        )
+        .await
+        .map_err(err)?;
+        corral_store::on!(&mut tx, c => sqlx::query("UPDATE opportunities SET user_id = $1, date_updated = $3 WHERE workspace_id = $4 AND user_id = $2").bind(heir).bind(&w.members[0]).bind(now).bind(&w.ws).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
+        corral_store::on!(&mut tx, c => sqlx::query("UPDATE tasks SET assigned_to = $1, date_updated = $3 WHERE workspace_id = $4 AND assigned_to = $2 AND is_complete = FALSE").bind(heir).bind(&w.members[0]).bind(now).bind(&w.ws).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
+        drop(tx); // never committed: rolled back
+        t.elapsed()
+    };
+    let t = Instant::now();
+    let (s, plan) = post(
+        w,
+        &w.owner_key,
+        &format!("membership/{leaver}/offboarding_plan/"),
+        &choice,
+    )
+    .await?;
+    let plan_time = t.elapsed();
+    if s != 200 {
+        return Err(format!("plan failed: {s} {plan}"));
+    }
+    let t = Instant::now();
+    let (s, done) = post(
+        w,
+        &w.owner_key,
+        &format!("membership/{leaver}/offboard/"),
+        &choice,
+    )
+    .await?;
+    let exec = t.elapsed();
+    if s != 200 {
+        return Err(format!("offboarding failed: {s} {done}"));
+    }
+    let moved = done["manifest"].as_array().map(Vec::len).unwrap_or(0);
+    Ok(Row {
+        id: "P2",
+        scenario: format!(
+            "offboard a member holding {} leads + their opportunities and tasks ({moved} records)",
+            leads / 10
+        ),
+        corral: format!(
+            "plan {:.0} ms, execute {:.2} s",
+            plan_time.as_secs_f64() * 1000.0,
+            exec.as_secs_f64()
+        ),
+        sql: format!("{:.2} s (the UPDATEs alone)", raw.as_secs_f64()),
+        ratio: exec.as_secs_f64() / raw.as_secs_f64().max(0.000_001),
+        goal: "plan ≤ 300 ms, execute ≤ 3 s, ≤ 2× SQL (at 1M leads)".into(),
+    })
+}
+
+async fn p3(w: &World) -> Res<Row> {
+    // Raw: give every unassigned lead an owner in turn, rolled back.
+    let raw = {
+        let t = Instant::now();
+        let mut tx = w.db.write().await.map_err(err)?;
+        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM lead_field_values v WHERE v.lead_id = l.id AND v.field_id = $2) ORDER BY l.date_created LIMIT 100000")
+            .bind(&w.ws).bind(&w.lead_owner).fetch_all(c).await).map_err(err)?;
+        let rows: Vec<Vec<Arg>> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                vec![
+                    Arg::Text(l.clone()),
+                    Arg::Text(w.lead_owner.clone()),
+                    Arg::Text(w.members[i % 50].clone()),
+                    Arg::Int(0),
+                ]
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            let mut sql = Sql::new(
+                "INSERT INTO lead_field_values (lead_id, field_id, value, position) VALUES ",
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(");
+                for (j, a) in r.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.arg(a.clone());
+                }
+                sql.push(")");
+            }
+            execute_built!(&mut tx, sql).map_err(err)?;
+        }
+        drop(tx); // never committed: rolled back
+        (ids.len(), t.elapsed())
+    };
+    let t = Instant::now();
+    let (s, a) = post(
+        w,
+        &w.owner_key,
+        "lead/assign/",
+        &json!({"strategy": "round_robin", "results_limit": 100000}),
+    )
+    .await?;
+    let took = t.elapsed();
+    if s != 200 {
+        return Err(format!("assign failed: {s} {a}"));
+    }
+    let n = a["assigned"].as_u64().unwrap_or(0) as f64;
+    let rate = n / took.as_secs_f64();
+    let raw_rate = raw.0 as f64 / raw.1.as_secs_f64();
+    Ok(Row {
+        id: "P3",
+        scenario: format!(
+            "round-robin {n:.0} unassigned leads over {} pool members",
+            a["pool"].as_array().map(Vec::len).unwrap_or(0)
+        ),
+        corral: format!("{rate:.0} leads/s ({:.2} s)", took.as_secs_f64()),
+        sql: format!("{raw_rate:.0} leads/s"),
+        ratio: raw_rate / rate.max(0.001),
+        goal: "≥ 100,000 leads/s".into(),
+    })
+}
+
+async fn p4(w: &World, n: usize) -> Res<Row> {
+    let token = {
+        let mut tx = w.db.read().await.map_err(err)?;
+        let m = corral_store::queries::memberships::find(
+            &mut tx,
+            &w.ws,
+            &scalar(
+                &w.db,
+                "SELECT user_id FROM org_members WHERE org_role = $1 LIMIT 1",
+                "owner",
+            )
+            .await?,
+        )
+        .await
+        .map_err(err)?
+        .ok_or("no owner")?;
+        let actor = corral_services::roles::actor_for(&mut tx, &m)
+            .await
+            .map_err(err)?;
+        drop(tx);
+        w.running
+            .services
+            .create_scim_token(&actor, "bench")
+            .await
+            .map_err(err)?
+            .token
+    };
+    let base = format!("{}/scim/v2", w.running.url);
+    let t = Instant::now();
+    for i in 0..n {
+        let r = w
+            .http
+            .post(format!("{base}/Users"))
+            .bearer_auth(&token)
+            .header("content-type", "application/scim+json")
+            .body(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("scim{i}@bench.test"), "emails": [{"value": format!("scim{i}@bench.test")}], "name": {"givenName": "Scim", "familyName": format!("{i}")}}).to_string())
+            .send()
+            .await
+            .map_err(err)?;
+        if r.status().as_u16() != 201 {
+            return Err(format!(
+                "SCIM create failed: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ));
+        }
+    }
+    let creates = n as f64 / t.elapsed().as_secs_f64();
+    let mut lat = vec![];
+    for i in 0..500 {
+        let t = Instant::now();
+        let r = w
+            .http
+            .get(format!(
+                "{base}/Users?filter=userName%20eq%20%22scim{}%40bench.test%22",
+                (i * 7) % n
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .map_err(err)?;
+        let _ = r.bytes().await;
+        lat.push(t.elapsed().as_micros() as u64);
+    }
+    // Raw: the rows a create writes (user, org member, membership, SCIM record).
+    let raw = {
+        let mut tx = w.db.write().await.map_err(err)?;
+        let t = Instant::now();
+        for i in 0..n {
+            let uid = format!("user_raw{i:010}");
+            let now = Utc::now();
+            corral_store::on!(&mut tx, c => sqlx::query("INSERT INTO users (id, email, email_lower, date_created, date_updated) VALUES ($1, $2, $2, $3, $3)").bind(&uid).bind(format!("raw{i}@bench.test")).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
+            corral_store::on!(&mut tx, c => sqlx::query("INSERT INTO memberships (id, workspace_id, user_id, role_id, status, date_created, date_updated) VALUES ($1, $2, $3, 'user', 'active', $4, $4)").bind(format!("memb_raw{i:010}")).bind(&w.ws).bind(&uid).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
+        }
+        let took = t.elapsed();
+        drop(tx); // never committed: rolled back
+        n as f64 / took.as_secs_f64()
+    };
+    Ok(Row {
+        id: "P4",
+        scenario: format!("SCIM: create {n} users one by one; userName eq lookups"),
+        corral: format!(
+            "{creates:.0} creates/s; lookup p50 {:.1} ms, p99 {:.1} ms",
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99)
+        ),
+        sql: format!("{raw:.0} inserts/s (user + membership, one transaction)"),
+        ratio: raw / creates.max(0.001),
+        goal: "≥ 1,000 creates/s; lookup p99 ≤ 5 ms".into(),
+    })
+}
+
+async fn p6(w: &World) -> Res<Row> {
+    let url = format!("{}/api/v1/membership/?_limit=500", w.running.url);
+    let mut lat = vec![];
+    for _ in 0..200 {
+        let t = Instant::now();
+        let r = w
+            .http
+            .get(&url)
+            .basic_auth(&w.owner_key, Some(""))
+            .send()
+            .await
+            .map_err(err)?;
+        if !r.status().is_success() {
+            return Err(format!("users list failed: {}", r.status()));
+        }
+        let _ = r.bytes().await;
+        lat.push(t.elapsed().as_micros() as u64);
+    }
+    let mut raw_lat = vec![];
+    for _ in 0..200 {
+        let t = Instant::now();
+        let mut tx = w.db.read().await.map_err(err)?;
+        let _ = corral_store::queries::memberships::list_members(&mut tx, &w.ws)
+            .await
+            .map_err(err)?;
+        raw_lat.push(t.elapsed().as_micros() as u64);
+    }
+    let p99 = pct(&mut lat, 0.99);
+    let raw99 = pct(&mut raw_lat, 0.99);
+    Ok(Row {
+        id: "P6",
+        scenario: format!(
+            "Users page API for {} members (role, presence, last active)",
+            w.members.len() + 1
+        ),
+        corral: format!("p50 {:.1} ms, p99 {p99:.1} ms", pct(&mut lat, 0.5)),
+        sql: format!("p99 {raw99:.1} ms"),
+        ratio: p99 / raw99.max(0.001),
+        goal: "p99 ≤ 10 ms".into(),
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let engine = if cli.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "Corral benchmarks on {engine}: {} leads, {} members, {} s per throughput scenario",
+        cli.leads, cli.members, cli.seconds
+    );
+    let w = match setup(&cli).await {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("setup failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let _ = (&w.status_id, &w.opp_status);
+    let mut rows = vec![];
+    let want = |s: Scenario| cli.scenario == Scenario::All || cli.scenario == s;
+    let mut failed = false;
+    let mut push = |r: Res<Row>, id: &str| match r {
+        Ok(r) => rows.push(r),
+        Err(e) => {
+            eprintln!("{id} failed: {e}");
+            failed = true;
+        }
+    };
+    if want(Scenario::P1) {
+        push(p1(&w, cli.seconds).await, "P1");
+    }
+    if want(Scenario::P6) {
+        push(p6(&w).await, "P6");
+    }
+    if want(Scenario::P3) {
+        push(p3(&w).await, "P3");
+    }
+    if want(Scenario::P2) {
+        push(p2(&w, cli.leads).await, "P2");
+    }
+    if want(Scenario::P4) {
+        push(p4(&w, cli.scim_users).await, "P4");
+    }
+    print_table(engine, &rows);
+    println!(
+        "\nNot measured yet: P5 (1,000 SSE connections), P7 beyond the RSS sample in P1 (it includes the benchmark's own client and seeding buffers)."
+    );
+    w.running.stop().await;
+    if failed {
+        std::process::exit(1);
+    }
+}
