@@ -692,7 +692,24 @@ impl Services {
             None => ScimNarrow::default(),
         };
         let mut tx = self.db().read().await.map_err(store)?;
-        let docs = self.user_rows(&mut tx, ctx, &narrow).await?;
+        let docs = match (&narrow.user_name_lower, &narrow.user_id) {
+            // userName eq "…": start from the two indexes that can hold it.
+            (Some(name), None) => {
+                let mut docs = Vec::new();
+                for uid in q::user_ids_named(&mut tx, &ctx.actor.organization_id, name)
+                    .await
+                    .map_err(store)?
+                {
+                    let one = ScimNarrow {
+                        user_id: Some(uid),
+                        ..narrow.clone()
+                    };
+                    docs.extend(self.user_rows(&mut tx, ctx, &one).await?);
+                }
+                docs
+            }
+            _ => self.user_rows(&mut tx, ctx, &narrow).await?,
+        };
         Ok(page(USER_SCHEMA, docs, query))
     }
 

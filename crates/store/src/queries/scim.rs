@@ -144,3 +144,14 @@ pub async fn recent_activity(
     on!(tx, c => sqlx::query_as::<_, ScimActivityRow>("SELECT id, organization_id, token_id, method, path, status, detail, date_created FROM scim_activity WHERE organization_id = $1 ORDER BY date_created DESC, id DESC LIMIT $2")
         .bind(organization_id).bind(limit).fetch_all(c).await).map_err(db_err)
 }
+
+/// Users whose userName (or, never provisioned, email) is `lower`: the indexed way in for
+/// `userName eq "…"` lookups.
+pub async fn user_ids_named(
+    tx: &mut Tx,
+    organization_id: &str,
+    lower: &str,
+) -> Result<Vec<String>> {
+    on!(tx, c => sqlx::query_scalar::<_, String>("SELECT user_id FROM scim_users WHERE organization_id = $1 AND user_name_lower = $2 UNION SELECT id FROM users WHERE email_lower = $2")
+        .bind(organization_id).bind(lower).fetch_all(c).await).map_err(db_err)
+}
