@@ -806,19 +806,18 @@ async fn p4(w: &World, n: usize) -> Res<Row> {
         let _ = r.bytes().await;
         lat.push(t.elapsed().as_micros() as u64);
     }
-    // Raw: the rows a create writes (user, org member, membership, SCIM record).
+    // Raw: the rows a create writes (user, membership), one transaction per user as SCIM does.
     let raw = {
-        let mut tx = w.db.write().await.map_err(err)?;
         let t = Instant::now();
         for i in 0..n {
+            let mut tx = w.db.write().await.map_err(err)?;
             let uid = format!("user_raw{i:010}");
             let now = Utc::now();
             corral_store::on!(&mut tx, c => sqlx::query("INSERT INTO users (id, email, email_lower, date_created, date_updated) VALUES ($1, $2, $2, $3, $3)").bind(&uid).bind(format!("raw{i}@bench.test")).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
             corral_store::on!(&mut tx, c => sqlx::query("INSERT INTO memberships (id, workspace_id, user_id, role_id, status, date_created, date_updated) VALUES ($1, $2, $3, 'user', 'active', $4, $4)").bind(format!("memb_raw{i:010}")).bind(&w.ws).bind(&uid).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
+            tx.commit().await.map_err(err)?;
         }
-        let took = t.elapsed();
-        drop(tx); // never committed: rolled back
-        n as f64 / took.as_secs_f64()
+        n as f64 / t.elapsed().as_secs_f64()
     };
     Ok(Row {
         id: "P4",
@@ -828,7 +827,7 @@ async fn p4(w: &World, n: usize) -> Res<Row> {
             pct(&mut lat, 0.5),
             pct(&mut lat, 0.99)
         ),
-        sql: format!("{raw:.0} inserts/s (user + membership, one transaction)"),
+        sql: format!("{raw:.0} users/s (user + membership rows, a transaction each)"),
         ratio: raw / creates.max(0.001),
         goal: "≥ 1,000 creates/s; lookup p99 ≤ 5 ms".into(),
     })
