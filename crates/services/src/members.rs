@@ -1338,22 +1338,43 @@ impl Services {
         let rows = memberships::search_members(&mut tx, &actor.workspace_id, &filter).await?;
         let groups = memberships::group_names(&mut tx, &actor.workspace_id).await?;
         let invitations = team::open_invitations(&mut tx, &actor.workspace_id).await?;
+        // Each role is resolved once, however many members hold it.
+        let mut roles: std::collections::HashMap<String, ResolvedRole> =
+            std::collections::HashMap::new();
+        let mut groups_of: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for (u, g) in groups {
+            groups_of.entry(u).or_default().push(g);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for member in rows {
-            let (role, permissions) = member_permissions(&mut tx, &member.membership).await?;
-            let uid = member.membership.user_id.clone();
-            let mid = member.membership.id.clone();
+            let ms = &member.membership;
+            let role = match roles.get(&ms.role_id) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = resolve(&mut tx, &ms.workspace_id, &ms.role_id)
+                        .await?
+                        .ok_or_else(|| {
+                            ServiceError::Internal(format!(
+                                "membership {} holds unknown role {}",
+                                ms.id, ms.role_id
+                            ))
+                        })?;
+                    roles.insert(ms.role_id.clone(), r.clone());
+                    r
+                }
+            };
+            let permissions =
+                effective_permissions(&role.permissions, &parse_restrictions(&ms.restrictions)?);
+            let uid = ms.user_id.clone();
+            let mid = ms.id.clone();
             out.push(MemberListing {
                 view: MemberView {
                     member,
                     role_name: role.name,
                     permissions,
                 },
-                groups: groups
-                    .iter()
-                    .filter(|(u, _)| *u == uid)
-                    .map(|(_, g)| g.clone())
-                    .collect(),
+                groups: groups_of.get(&uid).cloned().unwrap_or_default(),
                 invitation: invitations.iter().find(|i| i.membership_id == mid).cloned(),
             });
         }

@@ -208,6 +208,22 @@ impl Chrome {
         self.call("DELETE", &self.s("/actions"), None).await;
     }
 
+    /// Waits up to five seconds for the element matching `css` to hold `needle` (after a
+    /// form post the old page may still be showing), and returns its text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if self.count(css).await > 0 {
+                last = self.text(css).await;
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css} never said {needle:?}; last: {last:?}")
+    }
+
     /// Accepts an open `confirm()` dialog.
     pub async fn accept_alert(&self) {
         self.call("POST", &self.s("/alert/accept"), None).await;
@@ -603,7 +619,7 @@ async fn browser_owner_creates_a_scim_token_that_provisions_and_sees_the_activit
         .click("tr:first-child form[action$='/revoke'] button")
         .await;
     chrome.accept_alert().await;
-    chrome.wait_count("#scim-notice", 1, 5000).await;
+    chrome.wait_text("#scim-notice", "Token revoked").await;
     let r = app
         .http
         .get(format!("{}/scim/v2/Users", app.url))
@@ -810,8 +826,9 @@ async fn browser_removes_a_member_through_the_offboarding_plan_and_undoes_it() {
         .click("#offboardings form[action$='/undo'] button")
         .await;
     chrome.accept_alert().await;
-    let notice = chrome.text("#offboardings-notice").await;
-    assert!(notice.contains("Put back 3 record(s)"), "{notice}");
+    chrome
+        .wait_text("#offboardings-notice", "Put back 3 record(s)")
+        .await;
     let (_, leads) = app
         .get(
             &owner_key,
@@ -947,8 +964,10 @@ async fn browser_assigns_ticked_leads_round_robin() {
     chrome.click("#rr-settings summary").await;
     chrome.click("#rr-auto").await;
     chrome.click("#rr-save").await;
-    let notice = chrome.text("#leads-notice").await;
-    assert!(notice.contains("Round-robin settings saved"), "{notice}");
+    // The page reloads after the post: wait for the new notice, not the old one.
+    chrome
+        .wait_text("#leads-notice", "Round-robin settings saved")
+        .await;
     let (_, rr) = app.get(&owner_key, "round_robin_settings/").await;
     assert_eq!(rr["auto_assign_new_leads"], true);
 }
@@ -986,8 +1005,7 @@ async fn browser_adds_a_phone_number_and_sets_forwarding() {
         .await;
     chrome.type_into("#fwd-number", "+1 415 555 0199").await;
     chrome.click("#forwarding-form button").await;
-    let notice = chrome.text("#phones-notice").await;
-    assert!(notice.contains("Forwarding saved"), "{notice}");
+    chrome.wait_text("#phones-notice", "Forwarding saved").await;
     let (_, f) = app
         .get(
             &crate::helpers::key(&owner),
