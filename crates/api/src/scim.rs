@@ -31,23 +31,29 @@ pub fn routes() -> Router<Services> {
         .route("/scim/v2/ResourceTypes/{id}", get(resource_type))
         .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Schemas/{id}", get(schema))
-        .route("/scim/v2/Users", get(list_users).post(create_user))
-        .route("/scim/v2/Users/.search", post(search_users))
+        .route(
+            "/scim/v2/Users",
+            get(list_any::<false>).post(create_any::<false>),
+        )
+        .route("/scim/v2/Users/.search", post(search_any::<false>))
         .route(
             "/scim/v2/Users/{id}",
-            get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
+            get(get_any::<false>)
+                .put(replace_any::<false>)
+                .patch(patch_any::<false>)
+                .delete(delete_any::<false>),
         )
-        .route("/scim/v2/Groups", get(list_groups).post(create_group))
-        .route("/scim/v2/Groups/.search", post(search_groups))
+        .route(
+            "/scim/v2/Groups",
+            get(list_any::<true>).post(create_any::<true>),
+        )
+        .route("/scim/v2/Groups/.search", post(search_any::<true>))
         .route(
             "/scim/v2/Groups/{id}",
-            get(get_group)
-                .put(replace_group)
-                .patch(patch_group)
-                .delete(delete_group),
+            get(get_any::<true>)
+                .put(replace_any::<true>)
+                .patch(patch_any::<true>)
+                .delete(delete_any::<true>),
         )
         .route("/scim/v2/.search", post(search_all))
         .route("/scim/v2", get(not_found))
@@ -351,22 +357,111 @@ async fn schema(State(services): State<Services>, Path(id): Path<String>) -> Res
     }
 }
 
-macro_rules! rid {
-    ($headers:ident, $req:ident) => {
-        $req.extensions().get::<RequestId>().cloned()
-    };
+// ----- Users and Groups: one set of handlers, `G` picks the resource type -----
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    User,
+    Group,
 }
 
-// ----- Users -----
+const fn kind<const G: bool>() -> Kind {
+    if G { Kind::Group } else { Kind::User }
+}
 
-async fn list_users(
+impl Kind {
+    fn core(self) -> &'static str {
+        match self {
+            Kind::User => wire::USER_SCHEMA,
+            Kind::Group => wire::GROUP_SCHEMA,
+        }
+    }
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::Group => "group",
+        }
+    }
+    async fn list(self, s: &Services, ctx: &ScimContext, q: &ListQuery) -> Result<Page, ScimError> {
+        match self {
+            Kind::User => s.scim_list_users(ctx, q).await,
+            Kind::Group => s.scim_list_groups(ctx, q).await,
+        }
+    }
+    async fn get(self, s: &Services, ctx: &ScimContext, id: &str) -> Result<Value, ScimError> {
+        match self {
+            Kind::User => s.scim_get_user(ctx, id).await,
+            Kind::Group => s.scim_get_group(ctx, id).await,
+        }
+    }
+    async fn create(
+        self,
+        s: &Services,
+        ctx: &ScimContext,
+        body: &Value,
+    ) -> Result<Value, ScimError> {
+        match self {
+            Kind::User => s.scim_create_user(ctx, body).await,
+            Kind::Group => s.scim_create_group(ctx, body).await,
+        }
+    }
+    async fn replace(
+        self,
+        s: &Services,
+        ctx: &ScimContext,
+        id: &str,
+        body: &Value,
+        im: Option<&str>,
+    ) -> Result<Value, ScimError> {
+        match self {
+            Kind::User => s.scim_replace_user(ctx, id, body, im).await,
+            Kind::Group => s.scim_replace_group(ctx, id, body, im).await,
+        }
+    }
+    async fn patch(
+        self,
+        s: &Services,
+        ctx: &ScimContext,
+        id: &str,
+        body: &Value,
+        im: Option<&str>,
+    ) -> Result<Value, ScimError> {
+        match self {
+            Kind::User => s.scim_patch_user(ctx, id, body, im).await,
+            Kind::Group => s.scim_patch_group(ctx, id, body, im).await,
+        }
+    }
+    async fn delete(
+        self,
+        s: &Services,
+        ctx: &ScimContext,
+        id: &str,
+        im: Option<&str>,
+    ) -> Result<(), ScimError> {
+        match self {
+            Kind::User => s.scim_delete_user(ctx, id, im).await,
+            Kind::Group => s.scim_delete_group(ctx, id, im).await,
+        }
+    }
+}
+
+/// The request's id, path and (for writes) body.
+async fn parts(req: Request) -> (Option<RequestId>, String, Bytes) {
+    let rid = req.extensions().get::<RequestId>().cloned();
+    let path = req.uri().to_string();
+    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    (rid, path, body)
+}
+
+async fn list_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().to_string();
+    let (rid, path, _) = parts(req).await;
     run(
         &services,
         &headers,
@@ -375,22 +470,18 @@ async fn list_users(
         path,
         async move |s, ctx| {
             let q = query_from(&params)?;
-            Ok((list(s.scim_list_users(ctx, &q).await?), String::new()))
+            Ok((list(kind::<G>().list(s, ctx, &q).await?), String::new()))
         },
     )
     .await
 }
 
-async fn search_users(
+async fn search_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
+    let (rid, path, body) = parts(req).await;
     run(
         &services,
         &headers,
@@ -400,7 +491,7 @@ async fn search_users(
         async move |s, ctx| {
             let doc = parse_body(&body)?;
             let q = list_query(&|k: &str| get_ci(&doc, k).cloned())?;
-            Ok((list(s.scim_list_users(ctx, &q).await?), String::new()))
+            Ok((list(kind::<G>().list(s, ctx, &q).await?), String::new()))
         },
     )
     .await
@@ -411,11 +502,7 @@ async fn search_all(
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
+    let (rid, path, body) = parts(req).await;
     run(
         &services,
         &headers,
@@ -431,15 +518,14 @@ async fn search_all(
     .await
 }
 
-async fn get_user(
+async fn get_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
+    let (rid, path, _) = parts(req).await;
     run(
         &services,
         &headers,
@@ -447,24 +533,20 @@ async fn get_user(
         Method::GET,
         path,
         async move |s, ctx| {
-            let doc = s.scim_get_user(ctx, &id).await?;
-            let doc = project_one(wire::USER_SCHEMA, doc, &params)?;
+            let k = kind::<G>();
+            let doc = project_one(k.core(), k.get(s, ctx, &id).await?, &params)?;
             Ok((resource(StatusCode::OK, doc), String::new()))
         },
     )
     .await
 }
 
-async fn create_user(
+async fn create_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
+    let (rid, path, body) = parts(req).await;
     run(
         &services,
         &headers,
@@ -472,11 +554,18 @@ async fn create_user(
         Method::POST,
         path,
         async move |s, ctx| {
-            let doc = s.scim_create_user(ctx, &parse_body(&body)?).await?;
+            let k = kind::<G>();
+            let doc = k.create(s, ctx, &parse_body(&body)?).await?;
+            let name = if G {
+                &doc["displayName"]
+            } else {
+                &doc["userName"]
+            };
             let detail = format!(
-                "created user {} ({})",
+                "created {} {} ({})",
+                k.noun(),
                 doc["id"].as_str().unwrap_or(""),
-                doc["userName"].as_str().unwrap_or("")
+                name.as_str().unwrap_or("")
             );
             Ok((resource(StatusCode::CREATED, doc), detail))
         },
@@ -484,18 +573,14 @@ async fn create_user(
     .await
 }
 
-async fn replace_user(
+async fn replace_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
     let im = if_match(&headers);
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
+    let (rid, path, body) = parts(req).await;
     run(
         &services,
         &headers,
@@ -503,27 +588,27 @@ async fn replace_user(
         Method::PUT,
         path,
         async move |s, ctx| {
-            let doc = s
-                .scim_replace_user(ctx, &id, &parse_body(&body)?, im.as_deref())
+            let k = kind::<G>();
+            let doc = k
+                .replace(s, ctx, &id, &parse_body(&body)?, im.as_deref())
                 .await?;
-            Ok((resource(StatusCode::OK, doc), format!("replaced user {id}")))
+            Ok((
+                resource(StatusCode::OK, doc),
+                format!("replaced {} {id}", k.noun()),
+            ))
         },
     )
     .await
 }
 
-async fn patch_user(
+async fn patch_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
     let im = if_match(&headers);
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
+    let (rid, path, body) = parts(req).await;
     run(
         &services,
         &headers,
@@ -531,26 +616,26 @@ async fn patch_user(
         Method::PATCH,
         path,
         async move |s, ctx| {
+            let k = kind::<G>();
             let body = parse_body(&body)?;
-            let doc = s.scim_patch_user(ctx, &id, &body, im.as_deref()).await?;
+            let doc = k.patch(s, ctx, &id, &body, im.as_deref()).await?;
             Ok((
                 resource(StatusCode::OK, doc),
-                format!("patched user {id}: {}", summarize_ops(&body)),
+                format!("patched {} {id}: {}", k.noun(), summarize_ops(&body)),
             ))
         },
     )
     .await
 }
 
-async fn delete_user(
+async fn delete_any<const G: bool>(
     State(services): State<Services>,
     headers: HeaderMap,
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
     let im = if_match(&headers);
+    let (rid, path, _) = parts(req).await;
     run(
         &services,
         &headers,
@@ -558,10 +643,12 @@ async fn delete_user(
         Method::DELETE,
         path,
         async move |s, ctx| {
-            s.scim_delete_user(ctx, &id, im.as_deref()).await?;
+            let k = kind::<G>();
+            k.delete(s, ctx, &id, im.as_deref()).await?;
+            let verb = if G { "deleted" } else { "removed" };
             Ok((
                 StatusCode::NO_CONTENT.into_response(),
-                format!("removed user {id}"),
+                format!("{verb} {} {id}", k.noun()),
             ))
         },
     )
@@ -594,193 +681,4 @@ fn summarize_ops(body: &Value) -> String {
                 .join("; ")
         })
         .unwrap_or_default()
-}
-
-// ----- Groups -----
-
-async fn list_groups(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().to_string();
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::GET,
-        path,
-        async move |s, ctx| {
-            let q = query_from(&params)?;
-            Ok((list(s.scim_list_groups(ctx, &q).await?), String::new()))
-        },
-    )
-    .await
-}
-
-async fn search_groups(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::GET,
-        path,
-        async move |s, ctx| {
-            let doc = parse_body(&body)?;
-            let q = list_query(&|k: &str| get_ci(&doc, k).cloned())?;
-            Ok((list(s.scim_list_groups(ctx, &q).await?), String::new()))
-        },
-    )
-    .await
-}
-
-async fn get_group(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::GET,
-        path,
-        async move |s, ctx| {
-            let doc = s.scim_get_group(ctx, &id).await?;
-            let doc = project_one(wire::GROUP_SCHEMA, doc, &params)?;
-            Ok((resource(StatusCode::OK, doc), String::new()))
-        },
-    )
-    .await
-}
-
-async fn create_group(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::POST,
-        path,
-        async move |s, ctx| {
-            let doc = s.scim_create_group(ctx, &parse_body(&body)?).await?;
-            let detail = format!(
-                "created group {} ({})",
-                doc["id"].as_str().unwrap_or(""),
-                doc["displayName"].as_str().unwrap_or("")
-            );
-            Ok((resource(StatusCode::CREATED, doc), detail))
-        },
-    )
-    .await
-}
-
-async fn replace_group(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let im = if_match(&headers);
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::PUT,
-        path,
-        async move |s, ctx| {
-            let doc = s
-                .scim_replace_group(ctx, &id, &parse_body(&body)?, im.as_deref())
-                .await?;
-            Ok((
-                resource(StatusCode::OK, doc),
-                format!("replaced group {id}"),
-            ))
-        },
-    )
-    .await
-}
-
-async fn patch_group(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let im = if_match(&headers);
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::PATCH,
-        path,
-        async move |s, ctx| {
-            let body = parse_body(&body)?;
-            let doc = s.scim_patch_group(ctx, &id, &body, im.as_deref()).await?;
-            Ok((
-                resource(StatusCode::OK, doc),
-                format!("patched group {id}: {}", summarize_ops(&body)),
-            ))
-        },
-    )
-    .await
-}
-
-async fn delete_group(
-    State(services): State<Services>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    req: Request,
-) -> Response {
-    let rid = rid!(headers, req);
-    let path = req.uri().path().to_string();
-    let im = if_match(&headers);
-    run(
-        &services,
-        &headers,
-        rid,
-        Method::DELETE,
-        path,
-        async move |s, ctx| {
-            s.scim_delete_group(ctx, &id, im.as_deref()).await?;
-            Ok((
-                StatusCode::NO_CONTENT.into_response(),
-                format!("deleted group {id}"),
-            ))
-        },
-    )
-    .await
 }

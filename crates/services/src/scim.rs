@@ -767,15 +767,8 @@ impl Services {
         if_match: Option<&str>,
     ) -> SResult<Value> {
         let ops = wire::parse_patch(body)?;
+        check_patch_paths(USER_SCHEMA, "User", &ops)?;
         for op in &ops {
-            if let Some(p) = &op.path
-                && !knows(USER_SCHEMA, &p.attr)
-            {
-                return Err(ScimError::invalid_path(format!(
-                    "'{}' is not an attribute of a User.",
-                    p.attr
-                )));
-            }
             if let (wire::PatchKind::Remove, Some(p)) = (op.kind, &op.path)
                 && p.filter.is_none()
                 && p.attr.schema.is_none()
@@ -1336,16 +1329,7 @@ impl Services {
         if_match: Option<&str>,
     ) -> SResult<Value> {
         let ops = wire::parse_patch(body)?;
-        for op in &ops {
-            if let Some(p) = &op.path
-                && !knows(GROUP_SCHEMA, &p.attr)
-            {
-                return Err(ScimError::invalid_path(format!(
-                    "'{}' is not an attribute of a Group.",
-                    p.attr
-                )));
-            }
-        }
+        check_patch_paths(GROUP_SCHEMA, "Group", &ops)?;
         let mut tx = self.db().write().await.map_err(store)?;
         let current = self.load_group(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
@@ -1589,6 +1573,21 @@ impl Services {
             .await?;
         Ok(())
     }
+}
+
+/// Refuses PATCH paths naming attributes the resource's schema lacks.
+fn check_patch_paths(core: &str, noun: &str, ops: &[wire::PatchOperation]) -> SResult<()> {
+    for op in ops {
+        if let Some(p) = &op.path
+            && !knows(core, &p.attr)
+        {
+            return Err(ScimError::invalid_path(format!(
+                "'{}' is not an attribute of a {noun}.",
+                p.attr
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The canonical spelling of a top-level User attribute (providers vary the case).

@@ -4,31 +4,9 @@ use std::process::Command;
 
 use crate::helpers::{engines, spawn_demo};
 
-/// The Python that has `closeio` installed: `CORRAL_TEST_PYTHON`, else `python3` if it can
-/// import the client. None outside CI when neither works; in CI that is a failure.
+/// The Python that has `closeio` installed (required in CI).
 pub fn python_with_closeio() -> Option<String> {
-    let candidates: Vec<String> = std::env::var("CORRAL_TEST_PYTHON")
-        .into_iter()
-        .chain(["python3".to_string()])
-        .collect();
-    for py in candidates {
-        let ok = Command::new(&py)
-            .args(["-c", "import closeio_api"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if ok {
-            return Some(py);
-        }
-    }
-    assert!(
-        !corral_store::testing::postgres_required(),
-        "CI must run the closeio client test: set CORRAL_TEST_PYTHON"
-    );
-    eprintln!(
-        "note: Python with `closeio` not found; client test skipped (the README's test command installs it)"
-    );
-    None
+    crate::helpers::python_with("closeio_api", "closeio client")
 }
 
 #[tokio::test]

@@ -303,3 +303,41 @@ impl Browser {
 pub fn key(m: &Value) -> String {
     m["api_key"].as_str().unwrap().to_string()
 }
+
+/// The `nth` active demo member holding `role`.
+pub fn active_member<'a>(d: &'a Value, role: &str, nth: usize) -> &'a Value {
+    d["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role_id"] == role && m["status"] == "active")
+        .nth(nth)
+        .unwrap_or_else(|| panic!("no active {role} #{nth}"))
+}
+
+/// A Python that can import `modules` (`CORRAL_TEST_PYTHON`, else `python3`). None outside
+/// CI when there is none; in CI that is a failure, since those tests must run there.
+pub fn python_with(modules: &str, what: &str) -> Option<String> {
+    let candidates: Vec<String> = std::env::var("CORRAL_TEST_PYTHON")
+        .into_iter()
+        .chain(["python3".to_string()])
+        .collect();
+    for py in candidates {
+        let ok = std::process::Command::new(&py)
+            .args(["-c", &format!("import {modules}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if ok {
+            return Some(py);
+        }
+    }
+    assert!(
+        !testing::postgres_required(),
+        "CI must run the {what} tests: set CORRAL_TEST_PYTHON to a Python that has {modules}"
+    );
+    eprintln!(
+        "note: Python with {modules} not found; {what} test skipped (the README's test command installs it)"
+    );
+    None
+}

@@ -6,15 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{engines, key, spawn_demo};
 
-fn active<'a>(d: &'a Value, role: &str, nth: usize) -> &'a Value {
-    d["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role_id"] == role && m["status"] == "active")
-        .nth(nth)
-        .unwrap()
-}
+use crate::helpers::active_member as active;
 
 #[tokio::test]
 async fn overview_and_comparison_count_what_members_did() {

@@ -656,30 +656,8 @@ async fn bad_scim_input_gets_scim_errors_and_changes_nothing() {
     }
 }
 
-/// The Python that has scim2-tester installed (CORRAL_TEST_PYTHON); required in CI.
 fn python_with_scim2_tester() -> Option<String> {
-    let candidates: Vec<String> = std::env::var("CORRAL_TEST_PYTHON")
-        .into_iter()
-        .chain(["python3".to_string()])
-        .collect();
-    for py in candidates {
-        let ok = Command::new(&py)
-            .args(["-c", "import scim2_tester, httpx2"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if ok {
-            return Some(py);
-        }
-    }
-    assert!(
-        !corral_store::testing::postgres_required(),
-        "CI must run scim2-tester: set CORRAL_TEST_PYTHON to a Python that has it"
-    );
-    eprintln!(
-        "note: Python with scim2-tester not found; compliance test skipped (scripts/test installs it)"
-    );
-    None
+    crate::helpers::python_with("scim2_tester, httpx2", "scim2-tester")
 }
 
 #[tokio::test]

@@ -7,15 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, engines, key, spawn_demo};
 
-fn member<'a>(d: &'a Value, role: &str, nth: usize) -> &'a Value {
-    d["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role_id"] == role && m["status"] == "active")
-        .nth(nth)
-        .unwrap_or_else(|| panic!("no active {role} #{nth}"))
-}
+use crate::helpers::active_member as member;
 
 async fn create(app: &TestApp, k: &str, body: Value) -> Value {
     let (s, c) = app.post(k, "personal_contact/", &body).await;
