@@ -931,14 +931,13 @@ impl Services {
                     .to_string()
             })
             .unwrap_or_default();
-        let mut assigned = Vec::with_capacity(ids.len());
-        for (lead_id, pick) in ids.iter().zip(picks) {
-            let user = pool[pick].clone();
-            leads::set_field_values(&mut tx, lead_id, &field_id, std::slice::from_ref(&user))
-                .await?;
-            leads::touch(&mut tx, lead_id, &actor.user_id, &who, now()).await?;
-            assigned.push((lead_id.clone(), user));
-        }
+        let assigned: Vec<(String, String)> = ids
+            .iter()
+            .zip(picks)
+            .map(|(lead_id, pick)| (lead_id.clone(), pool[pick].clone()))
+            .collect();
+        leads::assign_field_many(&mut tx, &field_id, &assigned, &actor.user_id, &who, now())
+            .await?;
         jobs::set_rotation_position(&mut tx, &actor.workspace_id, &pool_key, next as i64).await?;
         crate::audit::record(
             &mut tx,

@@ -497,3 +497,46 @@ pub async fn move_field_holder(
     }
     Ok(())
 }
+
+/// Gives each lead of `pairs` (lead id, user id) that user in a user field it holds no value
+/// in, stamping the leads updated: round robin's write, set-based in batches.
+pub async fn assign_field_many(
+    tx: &mut Tx,
+    field_id: &str,
+    pairs: &[(String, String)],
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    for chunk in pairs.chunks(BATCH) {
+        let mut del = Sql::new("DELETE FROM lead_field_values WHERE field_id = ");
+        let ids: Vec<String> = chunk.iter().map(|(l, _)| l.clone()).collect();
+        del.text_arg(field_id).push(" AND lead_id IN ").list(&ids);
+        crate::execute_built!(tx, del).map_err(db_err)?;
+        let mut ins =
+            Sql::new("INSERT INTO lead_field_values (lead_id, field_id, value, position) VALUES ");
+        for (i, (lead, user)) in chunk.iter().enumerate() {
+            if i > 0 {
+                ins.push(", ");
+            }
+            ins.push("(")
+                .text_arg(lead)
+                .push(", ")
+                .text_arg(field_id)
+                .push(", ")
+                .text_arg(user)
+                .push(", 0)");
+        }
+        crate::execute_built!(tx, ins).map_err(db_err)?;
+        let mut upd = Sql::new("UPDATE leads SET updated_by = ");
+        upd.text_arg(by)
+            .push(", updated_by_name = ")
+            .text_arg(by_name)
+            .push(", date_updated = ")
+            .arg(Arg::Time(now))
+            .push(" WHERE id IN ")
+            .list(&ids);
+        crate::execute_built!(tx, upd).map_err(db_err)?;
+    }
+    Ok(())
+}
