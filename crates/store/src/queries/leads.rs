@@ -161,7 +161,12 @@ fn push_filter(sql: &mut Sql, f: &LeadFilter) {
         sql.push(" AND l.status_id = ").text_arg(s);
     }
     for (field, value) in &f.field_equals {
-        sql.push(" AND EXISTS (SELECT 1 FROM lead_field_values fv WHERE fv.lead_id = l.id AND fv.field_id = ").text_arg(field).push(" AND fv.value = ").text_arg(value).push(")");
+        // Driven from the (field, value) index: only the matching leads are touched.
+        sql.push(" AND l.id IN (SELECT fv.lead_id FROM lead_field_values fv WHERE fv.field_id = ")
+            .text_arg(field)
+            .push(" AND fv.value = ")
+            .text_arg(value)
+            .push(")");
     }
     for (col, op, t) in &f.dates {
         sql.push(" AND ")
