@@ -621,6 +621,51 @@ impl Services {
     }
 }
 
+/// Deals `n` leads over `pool` by `strategy`, continuing the rotation stored under
+/// `pool_key` (and storing where it stopped): the one place manual and automatic round robin
+/// decide who is next. Returns an index into `pool` per lead.
+async fn rotate(
+    tx: &mut Tx,
+    workspace_id: &str,
+    field_id: &str,
+    pool_key: &str,
+    pool: &[String],
+    strategy: corral_domain::round_robin::Strategy,
+    n: usize,
+) -> Result<Vec<usize>> {
+    use corral_domain::round_robin::{Strategy, distribute};
+    let position = jobs::rotation_position(tx, workspace_id, pool_key)
+        .await?
+        .max(0) as usize;
+    let mut loads = Vec::with_capacity(pool.len());
+    if strategy == Strategy::LeastLoaded {
+        for u in pool {
+            let f = LeadFilter {
+                field_equals: vec![(field_id.to_string(), u.clone())],
+                ..Default::default()
+            };
+            let (_, held) = leads::list(
+                tx,
+                workspace_id,
+                &corral_domain::visibility::LeadScope::All,
+                &f,
+                0,
+                1,
+            )
+            .await?;
+            loads.push(held as u64);
+        }
+    }
+    let mut rand = || {
+        let mut b = [0u8; 8];
+        corral_domain::ids::fill_random(&mut b);
+        u64::from_le_bytes(b)
+    };
+    let (picks, next) = distribute(n, pool, strategy, position, &loads, &mut rand)?;
+    jobs::set_rotation_position(tx, workspace_id, pool_key, next as i64).await?;
+    Ok(picks)
+}
+
 /// The outcome of a round-robin assignment.
 #[derive(Debug, Clone)]
 pub struct Assignment {
@@ -710,7 +755,7 @@ impl Services {
         actor: &Actor,
         lead_id: &str,
     ) -> Result<Option<String>> {
-        use corral_domain::round_robin::{Strategy, distribute};
+        use corral_domain::round_robin::Strategy;
         let settings = self.assignment_settings_in(tx, &actor.workspace_id).await?;
         if !settings.auto_assign {
             return Ok(None);
@@ -734,40 +779,21 @@ impl Services {
         }
         let strat = Strategy::parse(&settings.strategy)?;
         let pool_key = format!("{field_id}:round_robin");
-        let position = jobs::rotation_position(tx, &actor.workspace_id, &pool_key)
-            .await?
-            .max(0) as usize;
-        let mut loads = Vec::new();
-        if strat == Strategy::LeastLoaded {
-            for u in &pool {
-                let f = LeadFilter {
-                    field_equals: vec![(field_id.clone(), u.clone())],
-                    ..Default::default()
-                };
-                let (_, n) = leads::list(
-                    tx,
-                    &actor.workspace_id,
-                    &corral_domain::visibility::LeadScope::All,
-                    &f,
-                    0,
-                    1,
-                )
-                .await?;
-                loads.push(n as u64);
-            }
-        }
-        let mut rand = || {
-            let mut b = [0u8; 8];
-            corral_domain::ids::fill_random(&mut b);
-            u64::from_le_bytes(b)
-        };
-        let (picks, next) = distribute(1, &pool, strat, position, &loads, &mut rand)?;
+        let picks = rotate(
+            tx,
+            &actor.workspace_id,
+            &field_id,
+            &pool_key,
+            &pool,
+            strat,
+            1,
+        )
+        .await?;
         let Some(pick) = picks.first() else {
             return Ok(None);
         };
         let user = pool[*pick].clone();
         leads::set_field_values(tx, lead_id, &field_id, std::slice::from_ref(&user)).await?;
-        jobs::set_rotation_position(tx, &actor.workspace_id, &pool_key, next as i64).await?;
         crate::audit::record(
             tx,
             Some(actor),
@@ -828,13 +854,10 @@ impl Services {
     /// How many active members are in the round-robin pool.
     pub async fn round_robin_pool_size(&self, actor: &Actor) -> Result<usize> {
         let mut tx = self.db().read().await?;
-        Ok(
-            corral_store::queries::memberships::list_members(&mut tx, &actor.workspace_id)
-                .await?
-                .iter()
-                .filter(|m| m.membership.status == "active" && m.membership.round_robin)
-                .count(),
-        )
+        Ok(self
+            .pool_in(&mut tx, &actor.workspace_id, None, false)
+            .await?
+            .len())
     }
 
     /// Distributes the visible, unassigned leads a selection matches over the pool: active
@@ -848,7 +871,7 @@ impl Services {
         strategy: &str,
         group_id: Option<&str>,
     ) -> Result<Assignment> {
-        use corral_domain::round_robin::{Strategy, distribute};
+        use corral_domain::round_robin::Strategy;
         actor.require(Permission::AssignLeads)?;
         let strat = Strategy::parse(strategy)?;
         let mut tx = self.db().write().await?;
@@ -895,34 +918,16 @@ impl Services {
         )
         .await?;
         let pool_key = format!("{}:{}", field_id, group_id.unwrap_or("round_robin"));
-        let position = jobs::rotation_position(&mut tx, &actor.workspace_id, &pool_key)
-            .await?
-            .max(0) as usize;
-        let mut loads = Vec::with_capacity(pool.len());
-        if strat == Strategy::LeastLoaded {
-            for u in &pool {
-                let f = LeadFilter {
-                    field_equals: vec![(field_id.clone(), u.clone())],
-                    ..Default::default()
-                };
-                let (_, n) = leads::list(
-                    &mut tx,
-                    &actor.workspace_id,
-                    &corral_domain::visibility::LeadScope::All,
-                    &f,
-                    0,
-                    1,
-                )
-                .await?;
-                loads.push(n as u64);
-            }
-        }
-        let mut rand = || {
-            let mut b = [0u8; 8];
-            corral_domain::ids::fill_random(&mut b);
-            u64::from_le_bytes(b)
-        };
-        let (picks, next) = distribute(ids.len(), &pool, strat, position, &loads, &mut rand)?;
+        let picks = rotate(
+            &mut tx,
+            &actor.workspace_id,
+            &field_id,
+            &pool_key,
+            &pool,
+            strat,
+            ids.len(),
+        )
+        .await?;
         let who = users::get(&mut tx, &actor.user_id)
             .await?
             .map(|u| {
@@ -938,7 +943,6 @@ impl Services {
             .collect();
         leads::assign_field_many(&mut tx, &field_id, &assigned, &actor.user_id, &who, now())
             .await?;
-        jobs::set_rotation_position(&mut tx, &actor.workspace_id, &pool_key, next as i64).await?;
         crate::audit::record(
             &mut tx,
             Some(actor),

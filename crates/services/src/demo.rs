@@ -239,21 +239,12 @@ impl Services {
             lead_count,
         )
         .await?;
-        let scim_token = format!("scim_{}", crate::secrets::new_token());
-        corral_store::queries::scim::insert_token(
-            &mut tx,
-            &corral_store::model::ScimTokenRow {
-                id: format!("scimtok_{}", corral_domain::ids::random_base62(22)),
-                organization_id: org.id.clone(),
-                name: "Demo identity provider".into(),
-                token_hash: crate::secrets::token_hash(&scim_token),
-                created_by: created.owner_user_id.clone(),
-                date_created: now(),
-                last_used_at: None,
-                revoked_at: None,
-            },
-        )
-        .await?;
+        let (token_row, scim_token) = crate::scim::new_token_row(
+            &org.id,
+            "Demo identity provider".into(),
+            &created.owner_user_id,
+        );
+        corral_store::queries::scim::insert_token(&mut tx, &token_row).await?;
         tx.commit().await.map_err(ServiceError::from)?;
         progress("sharing contacts");
         self.seed_demo_sharing(&members).await?;

@@ -132,6 +132,14 @@ impl Services {
                 ),
             );
         }
+        if let UserFilter::Only(ids) = &r.users
+            && let Some(unknown) = ids.iter().find(|u| !info.contains_key(*u))
+        {
+            return Err(ServiceError::field(
+                "users",
+                format!("'{unknown}' is not a member of this workspace."),
+            ));
+        }
         let included = |u: &str| match &r.users {
             UserFilter::Active => info.get(u).is_some_and(|(_, inactive)| !inactive),
             UserFilter::AllWithData => info.contains_key(u),

@@ -202,6 +202,27 @@ fn normalize_user(doc: &mut Value) {
     }
 }
 
+/// A fresh SCIM token for an organization: the row to store (hashed) and the secret to show
+/// once.
+pub(crate) fn new_token_row(
+    organization_id: &str,
+    name: String,
+    created_by: &str,
+) -> (ScimTokenRow, String) {
+    let token = format!("scim_{}", new_token());
+    let row = ScimTokenRow {
+        id: format!("scimtok_{}", corral_domain::ids::random_base62(22)),
+        organization_id: organization_id.to_string(),
+        name,
+        token_hash: token_hash(&token),
+        created_by: created_by.to_string(),
+        date_created: now(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    (row, token)
+}
+
 impl Services {
     /// Builds the context for a bearer token, or refuses.
     pub async fn authenticate_scim(&self, bearer: &str, request_id: &str) -> Result<ScimContext> {
@@ -272,17 +293,7 @@ impl Services {
     pub async fn create_scim_token(&self, actor: &Actor, name: &str) -> Result<NewScimToken> {
         Self::require_owner(actor)?;
         let name = clean_name("name", name, 100, true)?;
-        let token = format!("scim_{}", new_token());
-        let row = ScimTokenRow {
-            id: format!("scimtok_{}", corral_domain::ids::random_base62(22)),
-            organization_id: actor.organization_id.clone(),
-            name,
-            token_hash: token_hash(&token),
-            created_by: actor.user_id.clone(),
-            date_created: now(),
-            last_used_at: None,
-            revoked_at: None,
-        };
+        let (row, token) = new_token_row(&actor.organization_id, name, &actor.user_id);
         let mut tx = self.db().write().await?;
         q::insert_token(&mut tx, &row).await?;
         audit::record(

@@ -1052,8 +1052,8 @@ impl Services {
                 .cloned()
                 .collect(),
         });
-        // Cards held by members who are no longer active stay visible under Unassigned's
-        // neighbour rather than vanish: they are listed with the unassigned ones.
+        // Inactive members have no column; cards they still hold are shown under Unassigned
+        // (their assignee unchanged) so they can be dragged to someone active.
         let active: Vec<String> = columns.iter().filter_map(|c| c.user_id.clone()).collect();
         let orphaned: Vec<TeamContactRow> = cards
             .into_iter()

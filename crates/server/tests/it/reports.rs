@@ -206,6 +206,7 @@ async fn overview_and_comparison_count_what_members_did() {
             json!({"metrics": ["calls.all.count"], "datetime_range": {"start": "yesterday", "end": "2026-01-01"}}),
             json!({"type": "pie", "metrics": ["calls.all.count"], "relative_range": "today"}),
             json!({"metrics": ["calls.all.count"], "relative_range": "today", "users": 7}),
+            json!({"metrics": ["calls.all.count"], "relative_range": "today", "users": ["user_nobody"]}),
         ] {
             let (s, e) = app.post(&owner, "report/activity/", &bad).await;
             assert_eq!(s, StatusCode::BAD_REQUEST, "{bad} → {e}");
