@@ -285,6 +285,7 @@ fn job(j: &corral_store::model::BulkJobRow) -> Value {
         "custom_field_id": params.get("custom_field_id"), "custom_field_name": params.get("custom_field_name"),
         "custom_field_value": values.get(0), "custom_field_values": values,
         "lead_status_id": params.get("lead_status_id"), "error": j.error,
+        "node_id": j.lease_node,
         "created_by": j.created_by, "updated_by": j.created_by,
         "date_created": wire::ts(&j.date_created), "date_updated": wire::ts(&j.date_updated),
     })

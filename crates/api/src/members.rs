@@ -127,11 +127,17 @@ async fn list_members(
     let all = st.services.list_members(&actor, filter).await?;
     let total = all.len() as i64;
     let fields = p.fields();
+    // Presence across every node of the deployment (SPEC S9, S10).
+    let online = st.services.presence().online(&actor.workspace_id);
     let data: Vec<Value> = all
         .iter()
         .skip(skip as usize)
         .take(limit as usize)
-        .map(|l| select_fields(wire::member_listing(l), fields.as_deref()))
+        .map(|l| {
+            let mut v = wire::member_listing(l);
+            v["is_online"] = json!(online.contains(&l.view.member.membership.user_id));
+            select_fields(v, fields.as_deref())
+        })
         .collect();
     let has_more = skip + (data.len() as i64) < total;
     Ok(Json(json!({"data": data, "has_more": has_more, "total_results": total})).into_response())

@@ -100,7 +100,13 @@ pub fn app(services: Services, secure_cookies: bool) -> Router {
 
 async fn readyz(State(services): State<Services>) -> Response {
     match services.ready().await {
-        Ok(()) => "ready".into_response(),
+        Ok(()) => {
+            let mut r = "ready".into_response();
+            if let Ok(v) = HeaderValue::from_str(services.presence().node_id()) {
+                r.headers_mut().insert("x-corral-node", v);
+            }
+            r
+        }
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
@@ -126,6 +132,17 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// How long a node holds a job between two batches before another node may take it over
+/// (`CORRAL_JOB_LEASE_SECS`, default 60).
+fn job_lease() -> chrono::Duration {
+    std::env::var("CORRAL_JOB_LEASE_SECS")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .map(chrono::Duration::seconds)
+        .unwrap_or_else(|| ServiceConfig::default().job_lease)
 }
 
 /// Runs bulk-action jobs in the background (several nodes may run this at once).
@@ -154,6 +171,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     jobs: tokio::task::JoinHandle<()>,
+    cluster: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -163,6 +181,7 @@ impl Running {
             w.abort();
         }
         self.jobs.abort();
+        self.cluster.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -202,6 +221,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
                     .map_err(|e| format!("invitation lifetime: {e}"))?,
                 None => ServiceConfig::default().invitation_ttl,
             },
+            job_lease: job_lease(),
             ..ServiceConfig::default()
         },
     );
@@ -211,6 +231,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         .map_err(|e| format!("cannot prepare workspaces: {e}"))?;
     let worker = mailer.map(|m| mail::spawn_worker(services.clone(), m));
     let jobs = spawn_jobs_worker(services.clone());
+    let cluster = tokio::spawn(services.clone().run_presence_cluster());
     if worker.is_none() {
         eprintln!(
             "note: no mail server configured (CORRAL_SMTP_URL); emails wait in the outbox and their links are logged."
@@ -295,5 +316,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
         task,
         worker,
         jobs,
+        cluster,
     })
 }

@@ -377,6 +377,7 @@ impl Services {
             lease_until: None,
             date_created: t,
             date_updated: t,
+            lease_node: None,
         };
         jobs::insert(&mut tx, &job, &ids).await?;
         tx.commit().await?;
@@ -413,8 +414,17 @@ impl Services {
         let mut lease = job.lease_until;
         loop {
             let mut tx = self.db().write().await?;
-            let until = now() + chrono::Duration::seconds(60);
-            if !jobs::lease(&mut tx, &job.id, now(), until, lease).await? {
+            let until = now() + self.config().job_lease;
+            if !jobs::lease(
+                &mut tx,
+                &job.id,
+                now(),
+                until,
+                lease,
+                self.presence().node_id(),
+            )
+            .await?
+            {
                 return Ok(applied);
             }
             lease = Some(until);
@@ -764,6 +774,7 @@ impl Services {
         else {
             return Ok(None);
         };
+        corral_store::queries::cluster::lock_rotation(tx, &actor.workspace_id, &field_id).await?;
         let held = leads::field_values(tx, &[lead_id.to_string()])
             .await?
             .iter()
@@ -888,6 +899,10 @@ impl Services {
                 .await?
                 .ok_or_else(|| ServiceError::Internal("no Lead Owner field".into()))?,
         };
+        // Rotations over this field queue here, across nodes: each sees the position and the
+        // unassigned leads the previous one left.
+        corral_store::queries::cluster::lock_rotation(&mut tx, &actor.workspace_id, &field_id)
+            .await?;
         let skip_offline = self
             .assignment_settings_in(&mut tx, &actor.workspace_id)
             .await?

@@ -48,6 +48,9 @@ pub struct ServiceConfig {
     pub mail_configured: bool,
     /// How long an invitation link stays valid.
     pub invitation_ttl: chrono::Duration,
+    /// How long a node holds a background job between batches; another node takes the job
+    /// over when the lease runs out (its node died).
+    pub job_lease: chrono::Duration,
 }
 
 impl Default for ServiceConfig {
@@ -59,6 +62,7 @@ impl Default for ServiceConfig {
             public_url: "http://127.0.0.1:8080".into(),
             mail_configured: false,
             invitation_ttl: chrono::Duration::days(7),
+            job_lease: chrono::Duration::seconds(60),
         }
     }
 }

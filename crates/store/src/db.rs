@@ -54,6 +54,17 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// Notifications sent by other nodes to a channel (see [`Db::listen`]).
+pub struct Listener(sqlx::postgres::PgListener);
+
+impl Listener {
+    /// The next notification's payload. After a lost connection it reconnects and listens
+    /// again; what was sent meanwhile is lost, so callers also poll the shared state.
+    pub async fn recv(&mut self) -> crate::Result<String> {
+        Ok(self.0.recv().await?.payload().to_string())
+    }
+}
+
 /// One open transaction on either engine. Dropping it without [`Tx::commit`] rolls back.
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
@@ -185,6 +196,19 @@ impl Db {
             Db::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// Subscribes to `channel` (PostgreSQL `LISTEN` on a connection of its own); `None` on
+    /// SQLite, where one process is the whole deployment.
+    pub async fn listen(&self, channel: &str) -> crate::Result<Option<Listener>> {
+        match self {
+            Db::Sqlite { .. } => Ok(None),
+            Db::Postgres(pool) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(pool).await?;
+                l.listen(channel).await?;
+                Ok(Some(Listener(l)))
+            }
+        }
     }
 
     /// Whether the database answers a trivial query.

@@ -14,7 +14,7 @@ pub mod queries;
 pub mod sql;
 pub mod testing;
 
-pub use db::{Db, Engine, StoreError, Tx};
+pub use db::{Db, Engine, Listener, StoreError, Tx};
 
 /// The current time, cut to microseconds so it round-trips exactly on both engines.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

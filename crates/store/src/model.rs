@@ -517,6 +517,8 @@ pub struct BulkJobRow {
     pub lease_until: Option<Ts>,
     pub date_created: Ts,
     pub date_updated: Ts,
+    /// The node that last took the job (several nodes on one PostgreSQL).
+    pub lease_node: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -6,15 +6,15 @@ use crate::{Result, Tx, on};
 
 macro_rules! job_cols {
     () => {
-        "id, workspace_id, kind, action, params, selection, membership_id, created_by, status, n_objects, n_objects_processed, error, lease_until, date_created, date_updated"
+        "id, workspace_id, kind, action, params, selection, membership_id, created_by, status, n_objects, n_objects_processed, error, lease_until, date_created, date_updated, lease_node"
     };
 }
 
 pub async fn insert(tx: &mut Tx, j: &BulkJobRow, lead_ids: &[String]) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO bulk_jobs (", job_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
+    on!(tx, c => sqlx::query(concat!("INSERT INTO bulk_jobs (", job_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"))
         .bind(&j.id).bind(&j.workspace_id).bind(&j.kind).bind(&j.action).bind(&j.params).bind(&j.selection).bind(&j.membership_id)
         .bind(&j.created_by).bind(&j.status).bind(j.n_objects).bind(j.n_objects_processed).bind(&j.error).bind(j.lease_until)
-        .bind(j.date_created).bind(j.date_updated)
+        .bind(j.date_created).bind(j.date_updated).bind(&j.lease_node)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     for (i, lead) in lead_ids.iter().enumerate() {
         on!(tx, c => sqlx::query("INSERT INTO bulk_job_items (job_id, position, lead_id) VALUES ($1, $2, $3)")
@@ -51,9 +51,22 @@ pub async fn lease(
     now: Ts,
     until: Ts,
     previous: Option<Ts>,
+    node: &str,
 ) -> Result<bool> {
-    let n = on!(tx, c => sqlx::query("UPDATE bulk_jobs SET lease_until = $3, status = 'processing', date_updated = $2 WHERE id = $1 AND status IN ('created', 'processing') AND (lease_until IS NULL OR lease_until < $2 OR lease_until = $4)")
-        .bind(id).bind(now).bind(until).bind(previous).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    // On PostgreSQL a job another node is working on right now is skipped, not waited for.
+    if let Tx::Postgres(t) = tx {
+        let free: Option<String> =
+            sqlx::query_scalar("SELECT id FROM bulk_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await
+                .map_err(db_err)?;
+        if free.is_none() {
+            return Ok(false);
+        }
+    }
+    let n = on!(tx, c => sqlx::query("UPDATE bulk_jobs SET lease_until = $3, lease_node = $5, status = 'processing', date_updated = $2 WHERE id = $1 AND status IN ('created', 'processing') AND (lease_until IS NULL OR lease_until < $2 OR lease_until = $4)")
+        .bind(id).bind(now).bind(until).bind(previous).bind(node).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(n == 1)
 }
 

@@ -1,6 +1,7 @@
 //! Queries, one module per area. Every function takes the open transaction it runs in.
 
 pub mod auth;
+pub mod cluster;
 pub mod custom_fields;
 pub mod groups;
 pub mod jobs;

@@ -82,6 +82,18 @@ pub async fn due_emails(tx: &mut Tx, now: Ts, limit: i64) -> Result<Vec<EmailRow
 
 /// Takes a lease on one email so no other node sends it meanwhile; true when taken.
 pub async fn lease_email(tx: &mut Tx, id: &str, now: Ts, until: Ts) -> Result<bool> {
+    // On PostgreSQL a message another node is leasing right now is skipped, not waited for.
+    if let Tx::Postgres(t) = tx {
+        let free: Option<String> =
+            sqlx::query_scalar("SELECT id FROM email_outbox WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await
+                .map_err(db_err)?;
+        if free.is_none() {
+            return Ok(false);
+        }
+    }
     let n = on!(tx, c => sqlx::query("UPDATE email_outbox SET lease_until = $3 WHERE id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2)")
         .bind(id).bind(now).bind(until).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(n == 1)
