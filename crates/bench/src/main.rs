@@ -38,6 +38,10 @@ struct Cli {
     /// SCIM users P4 creates.
     #[arg(long, default_value_t = 2000)]
     scim_users: usize,
+    /// Server nodes on the one PostgreSQL database (SPEC S10); P1's clients are spread over
+    /// them and P2 runs on the last one.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,6 +85,8 @@ fn rss_mib() -> f64 {
 
 struct World {
     running: corral::Running,
+    /// Further nodes on the same database (`--nodes`).
+    others: Vec<corral::Running>,
     db: Db,
     http: reqwest::Client,
     ws: String,
@@ -441,8 +447,30 @@ async fn setup(cli: &Cli) -> Res<World> {
         .pool_max_idle_per_host(64)
         .build()
         .map_err(err)?;
+    let mut others = vec![];
+    for n in 1..cli.nodes {
+        let Some(url) = cli.postgres.clone() else {
+            return Err("--nodes above 1 needs --postgres (SQLite is one node)".into());
+        };
+        let dir = std::env::temp_dir().join(format!("corral-bench-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        others.push(
+            corral::start(corral::Config {
+                bind: "127.0.0.1:0".parse().map_err(err)?,
+                data_dir: dir,
+                database_url: Some(url),
+                demo: false,
+                demo_leads: 0,
+                public_url: None,
+                smtp: None,
+                invitation_ttl: None,
+            })
+            .await?,
+        );
+    }
     Ok(World {
         running,
+        others,
         db,
         http,
         ws,
@@ -522,8 +550,28 @@ where
     (rate, all)
 }
 
+impl World {
+    /// Every node's base URL.
+    fn urls(&self) -> Vec<String> {
+        std::iter::once(&self.running)
+            .chain(&self.others)
+            .map(|r| r.url.clone())
+            .collect()
+    }
+
+    /// The node P2 runs on: the last one.
+    fn last_url(&self) -> &str {
+        &self.others.last().unwrap_or(&self.running).url
+    }
+}
+
 async fn p1(w: &World, secs: u64) -> Res<Row> {
-    let url = format!("{}/api/v1/lead/?_limit=100", w.running.url);
+    let urls: Vec<String> = w
+        .urls()
+        .iter()
+        .map(|u| format!("{u}/api/v1/lead/?_limit=100"))
+        .collect();
+    let url = urls[0].clone();
     let (http, key) = (w.http.clone(), w.limited_key.clone());
     let (check, body) = {
         let r = http
@@ -538,8 +586,10 @@ async fn p1(w: &World, secs: u64) -> Res<Row> {
     if body["data"].as_array().map(Vec::len).unwrap_or(0) == 0 {
         return Err(format!("the limited member sees no leads: {body}"));
     }
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (rate, mut lat) = hammer(32, secs, move || {
-        let (http, url, key) = (http.clone(), url.clone(), key.clone());
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let (http, url, key) = (http.clone(), urls[i % urls.len()].clone(), key.clone());
         async move {
             match http.get(&url).basic_auth(&key, Some("")).send().await {
                 Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
@@ -593,7 +643,7 @@ async fn raw_page(db: &Db, ws: &str, field: &str, user: &str) -> Res<()> {
 async fn post(w: &World, key: &str, path: &str, body: &Value) -> Res<(u16, Value)> {
     let r = w
         .http
-        .post(format!("{}/api/v1/{path}", w.running.url))
+        .post(format!("{}/api/v1/{path}", w.last_url()))
         .basic_auth(key, Some(""))
         .json(body)
         .send()
@@ -884,8 +934,8 @@ async fn main() {
         "SQLite"
     };
     println!(
-        "Corral benchmarks on {engine}: {} leads, {} members, {} s per throughput scenario",
-        cli.leads, cli.members, cli.seconds
+        "Corral benchmarks on {engine}: {} leads, {} members, {} s per throughput scenario, {} node(s)",
+        cli.leads, cli.members, cli.seconds, cli.nodes
     );
     let w = match setup(&cli).await {
         Ok(w) => w,
@@ -924,6 +974,9 @@ async fn main() {
     println!(
         "\nNot measured yet: P5 (1,000 SSE connections), P7 beyond the RSS sample in P1 (it includes the benchmark's own client and seeding buffers)."
     );
+    for o in w.others {
+        o.stop().await;
+    }
     w.running.stop().await;
     if failed {
         std::process::exit(1);

@@ -28,6 +28,11 @@ pub struct NewApiKey {
 }
 
 const WRONG_CREDENTIALS: &str = "The email address or password is incorrect.";
+/// How long a "forgot your password?" link works.
+const RESET_TTL_MINUTES: i64 = 60;
+/// Reset emails per user per hour, so the form cannot flood anyone's inbox.
+const RESETS_PER_HOUR: i64 = 3;
+const RESET_DEAD: &str = "This password reset link has expired or was already used. Ask for a new one on the sign-in page.";
 
 impl Services {
     /// Signs in with email and password. Failed attempts are counted per address and per
@@ -256,5 +261,105 @@ impl Services {
         users::set_password_hash(&mut tx, &actor.user_id, &hash, now()).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// "Forgot your password?": emails a single-use link that works for an hour to the
+    /// address, when it belongs to someone with an active membership. The answer is the same
+    /// whether or not it does, so the form tells nobody who has an account.
+    pub async fn request_password_reset(&self, email: &str) -> Result<()> {
+        let email = Email::parse(email)?;
+        let mut tx = self.db().write().await?;
+        let Some(user) = users::find_by_email(&mut tx, &email.normalized()).await? else {
+            return Ok(());
+        };
+        let Some(m) = memberships::list_for_user(&mut tx, &user.id)
+            .await?
+            .into_iter()
+            .find(|m| m.status == "active")
+        else {
+            return Ok(());
+        };
+        let t = now();
+        if auth::password_resets_since(&mut tx, &user.id, t - chrono::Duration::hours(1)).await?
+            >= RESETS_PER_HOUR
+        {
+            tracing::warn!(user = %user.id, "password reset requested too often; no email sent");
+            return Ok(());
+        }
+        let token = new_token();
+        auth::insert_password_reset(
+            &mut tx,
+            &token_hash(&token),
+            &user.id,
+            t,
+            t + chrono::Duration::minutes(RESET_TTL_MINUTES),
+        )
+        .await?;
+        let link = format!("{}/reset/{token}", self.config().public_url);
+        let body = format!(
+            "Hello {},\n\nSomeone (hopefully you) asked to reset the password of your Corral account {}.\nChoose a new password here within {RESET_TTL_MINUTES} minutes:\n\n{link}\n\nThe link works once. If you did not ask for it, ignore this email: your password stays as it is.\n",
+            if user.first_name.is_empty() {
+                &user.email
+            } else {
+                &user.first_name
+            },
+            user.email
+        );
+        crate::outbox::enqueue(
+            &mut tx,
+            Some(&m.workspace_id),
+            &user.email,
+            "Reset your Corral password",
+            &body,
+        )
+        .await?;
+        tx.commit().await?;
+        if !self.config().mail_configured {
+            tracing::info!(to = %user.email, %link, "no mail server configured: password reset link (also in the outbox)");
+        }
+        Ok(())
+    }
+
+    /// Whether a reset link still works.
+    pub async fn password_reset_is_live(&self, token: &str) -> Result<()> {
+        let mut tx = self.db().read().await?;
+        auth::live_password_reset(&mut tx, &token_hash(token), now())
+            .await?
+            .map(|_| ())
+            .ok_or_else(|| ServiceError::NotFound(RESET_DEAD.into()))
+    }
+
+    /// Sets a new password through a reset link, which then stops working (as do the user's
+    /// other links). Every existing session of the user ends; a new one starts here.
+    pub async fn reset_password(&self, token: &str, new: &str) -> Result<NewSession> {
+        self.password_reset_is_live(token).await?;
+        crate::secrets::validate_password(new)?;
+        let hash = hash_password(new.to_string()).await?;
+        let mut tx = self.db().write().await?;
+        let t = now();
+        let user_id = auth::consume_password_reset(&mut tx, &token_hash(token), t)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(RESET_DEAD.into()))?;
+        let user = users::get(&mut tx, &user_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(RESET_DEAD.into()))?;
+        users::set_password_hash(&mut tx, &user_id, &hash, t).await?;
+        auth::expire_password_resets(&mut tx, &user_id, t).await?;
+        auth::delete_all_sessions_of(&mut tx, &user_id).await?;
+        auth::clear_login_failures(&mut tx, &format!("email:{}", user.email_lower)).await?;
+        let membership = memberships::list_for_user(&mut tx, &user_id)
+            .await?
+            .into_iter()
+            .find(|m| m.status == "active")
+            .ok_or_else(|| {
+                ServiceError::Forbidden(
+                    "Your account has no active workspace access. Ask an administrator to reactivate you.".into(),
+                )
+            })?;
+        let session = self
+            .create_session(&mut tx, &user_id, &membership.workspace_id)
+            .await?;
+        tx.commit().await?;
+        Ok(session)
     }
 }

@@ -35,6 +35,8 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", axum::routing::post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
+        .route("/forgot", get(pages::forgot_form).post(pages::forgot))
+        .route("/reset/{token}", get(pages::reset_form).post(pages::reset))
         .route(
             "/settings/api-keys",
             get(pages::api_keys).post(pages::create_api_key),

@@ -639,6 +639,128 @@ pub async fn accept_invitation(
     }
 }
 
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    email: String,
+    sent: bool,
+    error: Option<String>,
+}
+
+pub async fn forgot_form(State(st): State<WebState>, headers: HeaderMap) -> Response {
+    let (csrf, set) = csrf_token(&headers, st.secure_cookies);
+    let page = ForgotPage {
+        title: "Reset your password".into(),
+        nav: None,
+        csrf,
+        email: String::new(),
+        sent: false,
+        error: None,
+    };
+    with_cookie(render(&page), set)
+}
+
+pub async fn forgot(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if !csrf_ok(&headers, &field("csrf")) {
+        return bad_csrf();
+    }
+    let result = st.services.request_password_reset(&field("email")).await;
+    let (csrf, set) = csrf_token(&headers, st.secure_cookies);
+    let status = result
+        .as_ref()
+        .err()
+        .map(status_of)
+        .unwrap_or(StatusCode::OK);
+    let page = ForgotPage {
+        title: "Reset your password".into(),
+        nav: None,
+        csrf,
+        email: field("email"),
+        sent: result.is_ok(),
+        error: result.err().map(|e| explain(&e)),
+    };
+    with_cookie((status, render(&page)).into_response(), set)
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    token: String,
+    error: Option<String>,
+}
+
+fn reset_dead(e: &ServiceError) -> Response {
+    message(
+        status_of(e),
+        "Reset link not valid",
+        &explain(e),
+        Some(("/forgot", "Ask for a new link")),
+    )
+}
+
+pub async fn reset_form(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    if let Err(e) = st.services.password_reset_is_live(&token).await {
+        return reset_dead(&e);
+    }
+    let (csrf, set) = csrf_token(&headers, st.secure_cookies);
+    let page = ResetPage {
+        title: "Choose a new password".into(),
+        nav: None,
+        csrf,
+        token,
+        error: None,
+    };
+    with_cookie(render(&page), set)
+}
+
+pub async fn reset(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if !csrf_ok(&headers, &field("csrf")) {
+        return bad_csrf();
+    }
+    match st.services.reset_password(&token, &field("password")).await {
+        Ok(session) => {
+            let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
+            with_cookie(
+                Redirect::to("/").into_response(),
+                session_cookie(&session.token, max_age, st.secure_cookies),
+            )
+        }
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let (csrf, set) = csrf_token(&headers, st.secure_cookies);
+            let page = ResetPage {
+                title: "Choose a new password".into(),
+                nav: None,
+                csrf,
+                token,
+                error: Some(explain(&e)),
+            };
+            with_cookie((status_of(&e), render(&page)).into_response(), set)
+        }
+        Err(e) => reset_dead(&e),
+    }
+}
+
 // ---- form helpers shared by the settings pages ----
 
 /// The first value of a form field (empty when absent).

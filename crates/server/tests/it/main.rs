@@ -19,6 +19,7 @@ mod procs;
 mod reports;
 mod roles_groups;
 mod scim;
+mod security;
 mod sharing;
 mod sign_in;
 mod smtp_sink;

@@ -114,3 +114,52 @@ pub async fn setup_token_is_live(tx: &mut Tx, token_hash: &str, now: Ts) -> Resu
         .bind(token_hash).bind(now).fetch_one(c).await).map_err(db_err)?;
     Ok(n == 1)
 }
+
+/// Stores a password-reset link (its token's hash).
+pub async fn insert_password_reset(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: &str,
+    now: Ts,
+    expires_at: Ts,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO password_resets (token_hash, user_id, date_created, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash).bind(user_id).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// The user a live (unused, unexpired) reset link belongs to.
+pub async fn live_password_reset(tx: &mut Tx, token_hash: &str, now: Ts) -> Result<Option<String>> {
+    on!(tx, c => sqlx::query_scalar::<_, String>("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(token_hash).bind(now).fetch_optional(c).await).map_err(db_err)
+}
+
+/// Uses up a live reset link; the user it belonged to, or None when it was not live.
+pub async fn consume_password_reset(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: Ts,
+) -> Result<Option<String>> {
+    on!(tx, c => sqlx::query_scalar::<_, String>("UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id")
+        .bind(token_hash).bind(now).fetch_optional(c).await).map_err(db_err)
+}
+
+/// Every other reset link of the user stops working.
+pub async fn expire_password_resets(tx: &mut Tx, user_id: &str, now: Ts) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Reset links made for the user since `since`.
+pub async fn password_resets_since(tx: &mut Tx, user_id: &str, since: Ts) -> Result<i64> {
+    on!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND date_created >= $2")
+        .bind(user_id).bind(since).fetch_one(c).await).map_err(db_err)
+}
+
+/// Ends every session of the user, in every workspace.
+pub async fn delete_all_sessions_of(tx: &mut Tx, user_id: &str) -> Result<u64> {
+    on!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)
+}
