@@ -6,6 +6,8 @@
 //! `cargo run --release -p bench -- all --leads 100000` (SQLite), add
 //! `--postgres postgres://…/db` for PostgreSQL.
 
+mod soak;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +40,15 @@ struct Cli {
     /// SCIM users P4 creates.
     #[arg(long, default_value_t = 2000)]
     scim_users: usize,
+    /// Soak: the `corral` binary to run (default: the one beside this binary).
+    #[arg(long)]
+    corral: Option<String>,
+    /// Soak: concurrent members' clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Soak: leads in the demo organization.
+    #[arg(long, default_value_t = 2000)]
+    soak_leads: usize,
     /// Server nodes on the one PostgreSQL database (SPEC S10); P1's clients are spread over
     /// them and P2 runs on the last one.
     #[arg(long, default_value_t = 1)]
@@ -52,6 +63,8 @@ enum Scenario {
     P3,
     P4,
     P6,
+    /// Not a benchmark: the mixed-load soak run against the real binary (issue #10).
+    Soak,
 }
 
 type Res<T> = Result<T, String>;
@@ -928,6 +941,22 @@ async fn p6(w: &World) -> Res<Row> {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    if cli.scenario == Scenario::Soak {
+        match soak::run(
+            cli.seconds,
+            cli.soak_leads,
+            cli.corral.as_deref(),
+            cli.clients,
+        )
+        .await
+        {
+            Ok(()) => return,
+            Err(e) => {
+                eprintln!("soak failed: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     let engine = if cli.postgres.is_some() {
         "PostgreSQL"
     } else {
