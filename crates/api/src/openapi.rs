@@ -1196,7 +1196,7 @@ fn operation(op: &Operation) -> Value {
             params.push(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
         }
     }
-    params.push(json!({ "name": "_fields", "in": "query", "required": false, "description": "Comma-separated fields to return", "schema": { "type": "string" } }));
+    params.push(json!({ "name": "_fields", "in": "query", "required": false, "description": "Comma-separated fields to return: objects then hold only those of them that exist (so no field of a response object is required)", "schema": { "type": "string" } }));
     if op.paged {
         params.push(json!({ "name": "_skip", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "maximum": 10000 } }));
         params.push(json!({ "name": "_limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100 } }));
@@ -1330,10 +1330,14 @@ fn schemas() -> Value {
             }
         },
         "MembershipBulkUpdate": {
-            "allOf": [
-                { "$ref": "#/components/schemas/MembershipUpdate" },
-                { "type": "object", "required": ["_params"], "properties": { "_params": { "type": "object", "properties": { "id__in": { "type": "string" } } } } }
-            ]
+            "type": "object", "required": ["_params"], "additionalProperties": false,
+            "properties": {
+                "_params": { "type": "object", "properties": { "id__in": { "type": "string" } } },
+                "role_id": { "type": "string" }, "restrictions": { "type": "array", "items": { "type": "string" } },
+                "round_robin": { "type": "boolean" }, "manager_id": { "type": ["string", "null"] },
+                "homepage": { "type": "string" }, "auto_record_calls": { "type": "string", "enum": ["unset", "enabled", "disabled"] },
+                "track_email_opens": { "type": "boolean" }, "default_caller_id": { "type": ["string", "null"] }
+            }
         },
         "MemberAdd": {
             "type": "object", "required": ["email", "role_id", "first_name", "password"], "additionalProperties": false,
@@ -1534,10 +1538,39 @@ pub fn document() -> Value {
         "security": [{ "apiKey": [] }],
         "components": {
             "securitySchemes": { "apiKey": { "type": "http", "scheme": "basic" } },
-            "schemas": schemas()
+            "schemas": partial_responses(schemas())
         },
         "paths": paths
     })
+}
+
+/// `_fields` trims every response object to the fields asked for, so a schema only ever
+/// returned (never sent as a body) lists no required fields: its properties stay typed.
+fn partial_responses(mut schemas: Value) -> Value {
+    let bodies: std::collections::BTreeSet<&str> =
+        OPERATIONS.iter().filter_map(|op| op.body).collect();
+    let returned: std::collections::BTreeSet<&str> = OPERATIONS
+        .iter()
+        .filter_map(|op| op.ok.1)
+        .filter(|s| !bodies.contains(s))
+        .collect();
+    let mut objects: Vec<String> = returned.iter().map(|s| s.to_string()).collect();
+    // The objects inside list responses (`data: [...]`) are trimmed too.
+    for name in &returned {
+        if let Some(r) = schemas[*name]["properties"]["data"]["items"]["$ref"].as_str()
+            && let Some(inner) = r.strip_prefix("#/components/schemas/")
+            && !bodies.contains(inner)
+        {
+            objects.push(inner.to_string());
+        }
+    }
+    for name in objects {
+        let is_list = schemas[&name]["properties"]["data"].is_object();
+        if !is_list && let Some(o) = schemas[&name].as_object_mut() {
+            o.remove("required");
+        }
+    }
+    schemas
 }
 
 pub async fn serve() -> Json<Value> {
