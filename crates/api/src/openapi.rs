@@ -1257,7 +1257,7 @@ fn schemas() -> Value {
                 "first_name": { "type": "string" }, "last_name": { "type": "string" },
                 "display_name": { "type": "string" }, "image": { "type": "string" },
                 "phone": nullable_str, "last_used_timezone": { "type": "string" },
-                "organizations": { "type": "array", "items": { "type": "string" } },
+                "organizations": { "type": "array", "items": { "type": ["string", "object"] } },
                 "date_created": ts, "date_updated": ts
             }
         },
@@ -1554,15 +1554,28 @@ fn partial_responses(mut schemas: Value) -> Value {
         .filter_map(|op| op.ok.1)
         .filter(|s| !bodies.contains(s))
         .collect();
-    let mut objects: Vec<String> = returned.iter().map(|s| s.to_string()).collect();
-    // The objects inside list responses (`data: [...]`) are trimmed too.
-    for name in &returned {
-        if let Some(r) = schemas[*name]["properties"]["data"]["items"]["$ref"].as_str()
-            && let Some(inner) = r.strip_prefix("#/components/schemas/")
-            && !bodies.contains(inner)
-        {
-            objects.push(inner.to_string());
+    // The objects inside list responses (`data: [...]`) and the parts of `allOf`
+    // compositions are trimmed too.
+    let mut objects: Vec<String> = vec![];
+    let mut todo: Vec<String> = returned.iter().map(|s| s.to_string()).collect();
+    while let Some(name) = todo.pop() {
+        if objects.contains(&name) || bodies.contains(name.as_str()) {
+            continue;
         }
+        let s = &schemas[&name];
+        let mut refs: Vec<&Value> = vec![&s["properties"]["data"]["items"]["$ref"]];
+        if let Some(parts) = s["allOf"].as_array() {
+            refs.extend(parts.iter().map(|p| &p["$ref"]));
+        }
+        for r in refs {
+            if let Some(inner) = r
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                todo.push(inner.to_string());
+            }
+        }
+        objects.push(name);
     }
     for name in objects {
         let is_list = schemas[&name]["properties"]["data"].is_object();

@@ -147,8 +147,12 @@ fn parse_body(body: &Bytes) -> Result<Value, ScimError> {
     if body.is_empty() {
         return Err(ScimError::invalid_syntax("The request has no body."));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))?;
+    if corral_services::error::has_nul(&v) {
+        return Err(ScimError::invalid_value(corral_services::error::NUL_TEXT));
+    }
+    Ok(v)
 }
 
 fn if_match(headers: &HeaderMap) -> Option<String> {

@@ -57,6 +57,9 @@ pub(crate) fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> 
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(body) {
+        Ok(v) if corral_services::error::has_nul(&v) => {
+            Err(ApiError::bad_request(corral_services::error::NUL_TEXT))
+        }
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::bad_request(
             "The request body must be a JSON object.",

@@ -70,12 +70,29 @@ impl From<DomainError> for ServiceError {
     }
 }
 
+/// What a request holding a NUL character is told (no engine stores one consistently).
+pub const NUL_TEXT: &str = "Text may not contain NUL (\\u0000) characters.";
+
+/// Whether any string in `v` (keys included) holds a NUL character.
+pub fn has_nul(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(a) => a.iter().any(has_nul),
+        serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => {
                 ServiceError::Conflict(format!("That conflicts with an existing record ({what})."))
             }
+            StoreError::InvalidText(_) => ServiceError::Invalid {
+                message: NUL_TEXT.into(),
+                fields: vec![],
+            },
             other => ServiceError::Internal(other.to_string()),
         }
     }

@@ -9,7 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod demo;
-mod error;
+pub mod error;
 pub mod explain;
 pub mod leads;
 pub mod members;

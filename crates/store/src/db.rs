@@ -23,6 +23,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    /// Text the database cannot hold (PostgreSQL refuses NUL characters).
+    #[error("text the database cannot store: {0}")]
+    InvalidText(String),
 }
 
 impl StoreError {
@@ -36,6 +39,11 @@ impl StoreError {
                 .map(str::to_string)
                 .unwrap_or_else(|| db.message().to_string());
             return StoreError::Conflict(what);
+        }
+        if let sqlx::Error::Database(db) = &e
+            && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return StoreError::InvalidText(db.message().to_string());
         }
         StoreError::Database(e)
     }
