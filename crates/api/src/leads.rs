@@ -40,6 +40,146 @@ pub fn routes() -> Router<ApiState> {
             get(list_deletes).post(start_delete),
         )
         .route("/api/v1/bulk_action/delete/{id}", get(get_job))
+        .route("/api/v1/data/search", axum::routing::post(search))
+}
+
+/// Advanced filtering (`POST /data/search/`): a query tree over the leads the member sees,
+/// paged by `_skip`/`_limit` (or the `cursor` a previous page returned).
+async fn search(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(q): RawQuery,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let m = json_object(&bytes)?;
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "query"
+                | "_skip"
+                | "_limit"
+                | "cursor"
+                | "_fields"
+                | "results_limit"
+                | "sort"
+                | "include_counts"
+        ) {
+            return Err(ApiError::field(k, format!("`{k}` is not a search field.")));
+        }
+    }
+    let tree = match m.get("query") {
+        Some(v @ Value::Object(_)) => v,
+        _ => {
+            return Err(ApiError::field(
+                "query",
+                "`query` must be a query object, e.g. {\"type\": \"and\", \"queries\": [...]}.",
+            ));
+        }
+    };
+    let number = |k: &str| -> Result<Option<i64>, ApiError> {
+        match m.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
+            Some(Value::String(s)) if k == "cursor" => s
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::field(k, "This `cursor` did not come from a search page.")),
+            Some(_) => Err(ApiError::field(k, format!("`{k}` must be a whole number."))),
+        }
+    };
+    let from_query = Params::from_query(q.as_deref());
+    let mut paging = vec![];
+    if let Some(s) = number("cursor")?.or(number("_skip")?) {
+        paging.push(format!("_skip={s}"));
+    } else if let Some(s) = from_query.get("_skip") {
+        paging.push(format!("_skip={s}"));
+    }
+    if let Some(l) = number("_limit")? {
+        paging.push(format!("_limit={l}"));
+    } else if let Some(l) = from_query.get("_limit") {
+        paging.push(format!("_limit={l}"));
+    }
+    let (skip, mut limit) = Params::from_query(Some(&paging.join("&"))).paging(100, 200)?;
+    let cap = number("results_limit")?;
+    if let Some(c) = cap {
+        if c < 0 {
+            return Err(ApiError::field(
+                "results_limit",
+                "`results_limit` cannot be negative.",
+            ));
+        }
+        limit = limit.min((c - skip).max(0));
+    }
+    let mut filter = st.services.lead_filter_from_tree(&actor, tree).await?;
+    filter.order = match m.get("sort") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(s)) if s.is_empty() => None,
+        Some(Value::Array(s)) => {
+            let first = &s[0];
+            let name = first["field"]["field_name"].as_str().unwrap_or_default();
+            let desc = first["direction"].as_str() == Some("desc");
+            match name {
+                "date_created" => Some((corral_store::queries::leads::DateColumn::Created, desc)),
+                "date_updated" => Some((corral_store::queries::leads::DateColumn::Updated, desc)),
+                _ => {
+                    return Err(ApiError::field(
+                        "sort",
+                        "Sort by date_created or date_updated.",
+                    ));
+                }
+            }
+        }
+        Some(_) => return Err(ApiError::field("sort", "`sort` must be a list.")),
+    };
+    let (views, total) = if limit > 0 {
+        st.services.list_leads(&actor, filter, skip, limit).await?
+    } else {
+        let (_, total) = st.services.list_leads(&actor, filter, 0, 1).await?;
+        (vec![], total)
+    };
+    let total = cap.map_or(total, |c| total.min(c));
+    let fields: Option<Vec<String>> = match m.get("_fields") {
+        None | Some(Value::Null) => from_query.fields(),
+        Some(Value::Object(by_type)) => by_type.get("lead").and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        }),
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        Some(_) => {
+            return Err(ApiError::field(
+                "_fields",
+                "`_fields` must be a list, or an object of lists by object type.",
+            ));
+        }
+    };
+    let data: Vec<Value> = views
+        .iter()
+        .map(|v| {
+            let mut o = select_fields(lead(v), fields.as_deref());
+            o["__object_type"] = json!("lead");
+            if fields.is_some() {
+                o["id"] = json!(v.lead.id);
+            }
+            o
+        })
+        .collect();
+    let next = skip + data.len() as i64;
+    let has_more = next < total;
+    Ok(Json(json!({
+        "data": data,
+        "has_more": has_more,
+        "total_results": total,
+        "cursor": if has_more { Some(next.to_string()) } else { None },
+        "count": {"total": total},
+    }))
+    .into_response())
 }
 
 fn parse_json_text(s: &str) -> Value {

@@ -1135,6 +1135,16 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "post",
+        path: "/api/v1/data/search/",
+        id: "searchData",
+        summary: "Advanced filtering: a query tree (and, object_type, text, field_condition on name, status, dates and custom fields) over the visible leads",
+        tag: "Leads",
+        ok: (200, Some("SearchResult")),
+        body: Some("SearchQuery"),
+        paged: false,
+    },
+    Operation {
+        method: "post",
         path: "/api/v1/lead/assign/",
         id: "assignLeads",
         summary: "Distribute the unassigned visible leads a query selects over the round-robin pool (needs assign_leads)",
@@ -1471,6 +1481,13 @@ fn schemas() -> Value {
             },
             "additionalProperties": true
         },
+        "SearchQuery": { "type": "object", "required": ["query"], "additionalProperties": false, "properties": {
+            "query": { "type": "object", "required": ["type"], "properties": { "type": { "type": "string", "enum": ["and", "object_type", "text", "field_condition"] } } },
+            "_skip": { "type": "integer", "minimum": 0, "maximum": 10000 }, "_limit": { "type": "integer", "minimum": 1, "maximum": 200 },
+            "cursor": { "type": ["string", "null"] }, "results_limit": { "type": ["integer", "null"], "minimum": 0 },
+            "_fields": { "type": ["object", "array"] }, "sort": { "type": "array" }, "include_counts": { "type": "boolean" }
+        } },
+        "SearchResult": { "type": "object", "required": ["data", "has_more"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Lead" } }, "has_more": { "type": "boolean" }, "total_results": { "type": "integer" }, "cursor": { "type": ["string", "null"] }, "count": { "type": "object" } } },
         "LeadList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Lead" } }, "has_more": { "type": "boolean" }, "total_results": { "type": "integer" } } },
         "LeadInput": {
             "type": "object",

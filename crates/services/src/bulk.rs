@@ -156,7 +156,7 @@ async fn apply_s_query(
         Some("object_type") => match q.get("object_type").and_then(Value::as_str) {
             Some("lead") => Ok(()),
             other => Err(bad(format!(
-                "Bulk actions here work on leads, not {other:?}."
+                "Searches and bulk actions here work on leads, not {other:?}."
             ))),
         },
         Some("text") => {
@@ -188,13 +188,58 @@ async fn apply_s_query(
                             .map(str::to_string);
                         return Ok(());
                     }
-                    Some("status_id") => {
-                        f.status_id = cond
-                            .get("values")
-                            .and_then(Value::as_array)
-                            .and_then(|v| v.first())
-                            .and_then(Value::as_str)
-                            .map(str::to_string);
+                    Some("status_id" | "status") => {
+                        let vals = string_values(cond).ok_or_else(|| {
+                            bad("A status condition needs 'values': a list of status ids.".into())
+                        })?;
+                        let statuses = leads::statuses(tx, workspace_id).await?;
+                        for v in &vals {
+                            if !statuses.iter().any(|s| &s.id == v) {
+                                return Err(bad(format!("There is no lead status '{v}'.")));
+                            }
+                        }
+                        f.status_in.extend(vals);
+                        return Ok(());
+                    }
+                    Some(name @ ("date_created" | "date_updated")) => {
+                        let col = if name == "date_created" {
+                            DateColumn::Created
+                        } else {
+                            DateColumn::Updated
+                        };
+                        if cond.get("type").and_then(Value::as_str) != Some("moment_range") {
+                            return Err(bad(format!(
+                                "Filter {name} with a 'moment_range' condition."
+                            )));
+                        }
+                        let mut any = false;
+                        for (key, op) in [
+                            ("on_or_after", ">="),
+                            ("after", ">"),
+                            ("before", "<"),
+                            ("on_or_before", "<="),
+                        ] {
+                            if let Some(m) = cond.get(key).filter(|m| !m.is_null()) {
+                                let raw = m
+                                    .get("value")
+                                    .and_then(Value::as_str)
+                                    .or_else(|| m.as_str())
+                                    .ok_or_else(|| {
+                                        bad(format!("'{key}' needs a 'value' date or time."))
+                                    })?;
+                                let t = parse_moment(raw).ok_or_else(|| {
+                                    bad(format!("'{raw}' is not a date or time (use 2026-01-31 or 2026-01-31T10:00:00Z)."))
+                                })?;
+                                f.dates.push((col, op, t));
+                                any = true;
+                            }
+                        }
+                        if !any {
+                            return Err(bad(
+                                "A moment_range needs on_or_after, after, before or on_or_before."
+                                    .into(),
+                            ));
+                        }
                         return Ok(());
                     }
                     other => return Err(bad(format!("Filtering on {other:?} is not supported."))),
@@ -206,16 +251,14 @@ async fn apply_s_query(
                     f.field_empty.push(target)
                 }
                 Some("term") | Some("reference") => {
-                    let vals = cond
-                        .get("values")
-                        .or_else(|| cond.get("object_ids"))
-                        .and_then(Value::as_array)
-                        .ok_or_else(|| bad("A term condition needs 'values'.".into()))?;
-                    let [one] = vals.as_slice() else {
-                        return Err(bad("Give exactly one value to match.".into()));
-                    };
-                    f.field_equals
-                        .push((target, one.as_str().unwrap_or_default().to_string()));
+                    let mut vals = string_values(cond).ok_or_else(|| {
+                        bad("A term condition needs 'values': a list of strings.".into())
+                    })?;
+                    if vals.len() == 1 {
+                        f.field_equals.push((target, vals.remove(0)));
+                    } else {
+                        f.field_any.push((target, vals));
+                    }
                 }
                 other => return Err(bad(format!("Condition type {other:?} is not supported."))),
             }
@@ -223,6 +266,19 @@ async fn apply_s_query(
         }
         other => Err(bad(format!("Query type {other:?} is not supported."))),
     }
+}
+
+/// The non-empty list of strings in a condition's `values` (or `object_ids`).
+fn string_values(cond: &Value) -> Option<Vec<String>> {
+    let vals = cond
+        .get("values")
+        .or_else(|| cond.get("object_ids"))?
+        .as_array()?;
+    let out: Vec<String> = vals
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    (!out.is_empty()).then_some(out)
 }
 
 /// What a bulk action selects.
@@ -253,6 +309,15 @@ pub enum BulkAction {
 }
 
 impl Services {
+    /// The filter an advanced-filtering query tree (`s_query`, `POST /data/search/`) stands
+    /// for, in the actor's workspace.
+    pub async fn lead_filter_from_tree(&self, actor: &Actor, tree: &Value) -> Result<LeadFilter> {
+        let mut tx = self.db().read().await?;
+        let mut f = LeadFilter::default();
+        apply_s_query(&mut tx, &actor.workspace_id, tree, &mut f).await?;
+        Ok(f)
+    }
+
     /// The filter a `query` string stands for, in the actor's workspace.
     pub async fn lead_filter(&self, actor: &Actor, query: &str) -> Result<LeadFilter> {
         let mut tx = self.db().read().await?;

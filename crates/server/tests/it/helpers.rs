@@ -71,6 +71,8 @@ pub struct Options {
     pub demo_leads: usize,
     pub smtp: Option<corral::SmtpConfig>,
     pub invitation_ttl: Option<std::time::Duration>,
+    /// The public URL links and cookie flags follow (the test still talks to the bind address).
+    pub public_url: Option<String>,
 }
 
 pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
@@ -90,12 +92,12 @@ pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
         database_url: pg.as_ref().map(|p| p.url.clone()),
         demo: opts.demo,
         demo_leads: opts.demo_leads,
-        public_url: None,
+        public_url: opts.public_url,
         smtp: opts.smtp,
         invitation_ttl: opts.invitation_ttl,
     };
     let running = corral::start(config).await.expect("server starts");
-    let url = running.url.clone();
+    let url = format!("http://{}", running.addr);
     TestApp {
         running,
         url,

@@ -573,3 +573,228 @@ async fn contacts_api_follows_lead_visibility() {
         assert!(lead["contacts"].as_array().unwrap().is_empty());
     }
 }
+
+/// Every lead id a member gets by paging `query` through `POST /data/search/` with cursors.
+async fn search_all(app: &crate::helpers::TestApp, k: &str, query: &Value) -> Vec<String> {
+    let mut ids = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let (s, page) = app
+            .post(k, "data/search/", &json!({"query": query, "_limit": 200, "cursor": cursor, "_fields": {"lead": ["id"]}}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for l in page["data"].as_array().unwrap() {
+            assert_eq!(l["__object_type"], "lead");
+            ids.push(l["id"].as_str().unwrap().to_string());
+        }
+        match page["cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    ids.sort();
+    ids
+}
+
+/// A listed lead: (id, Lead Owner, status_id, date_created).
+type Listed = (String, Option<String>, String, String);
+
+/// Every visible lead, by paging `GET /lead/`.
+async fn listed(app: &crate::helpers::TestApp, k: &str, cf: &str) -> Vec<Listed> {
+    let mut out = vec![];
+    let mut skip = 0;
+    loop {
+        let (s, page) = app
+            .get(
+                k,
+                &format!(
+                    "lead/?_skip={skip}&_limit=200&_fields=id,status_id,date_created,custom.{cf}"
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let data = page["data"].as_array().unwrap();
+        for l in data {
+            out.push((
+                l["id"].as_str().unwrap().to_string(),
+                l[format!("custom.{cf}")].as_str().map(str::to_string),
+                l["status_id"].as_str().unwrap().to_string(),
+                l["date_created"].as_str().unwrap().to_string(),
+            ));
+        }
+        skip += data.len();
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn data_search_finds_exactly_the_visible_matching_leads() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let ws = d["workspace_id"].as_str().unwrap().to_string();
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let (_, org) = app.get(&owner, &format!("organization/{ws}/")).await;
+        let statuses: Vec<String> = org["lead_statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        // A member who sees only the leads they own, and the owner who sees all.
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        let limited = app.demo_member("user");
+        let (s, _) = app
+            .put(
+                &owner,
+                &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
+                &json!({"role_id": closer["id"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let users: Vec<String> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["status"] == "active")
+            .map(|m| m["user_id"].as_str().unwrap().to_string())
+            .take(3)
+            .collect();
+        // Leads held by several members, the limited one and nobody, in every status.
+        let holders: Vec<Option<String>> = users
+            .iter()
+            .cloned()
+            .map(Some)
+            .chain([limited["user_id"].as_str().map(str::to_string), None])
+            .collect();
+        for i in 0..60 {
+            let mut body = json!({"name": format!("Search lead {i}"), "status_id": statuses[i % statuses.len()]});
+            if let Some(h) = &holders[i % holders.len()] {
+                body[format!("custom.{cf}")] = json!(h);
+            }
+            let (s, v) = app.post(&owner, "lead/", &body).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let all_leads =
+            json!({"type": "and", "queries": [{"type": "object_type", "object_type": "lead"}]});
+        let cutoff = {
+            let everything = listed(&app, &owner, &cf).await;
+            let mut dates: Vec<&String> = everything.iter().map(|l| &l.3).collect();
+            dates.sort();
+            dates[dates.len() / 2].clone()
+        };
+        for k in [owner.clone(), key(&limited)] {
+            let visible = listed(&app, &k, &cf).await;
+            assert!(!visible.is_empty());
+            let ids = |pred: &dyn Fn(&Listed) -> bool| {
+                let mut v: Vec<String> = visible
+                    .iter()
+                    .filter(|l| pred(l))
+                    .map(|l| l.0.clone())
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(
+                search_all(&app, &k, &all_leads).await,
+                ids(&|_| true),
+                "all visible"
+            );
+            let any_of = json!({"type": "and", "queries": [{"type": "field_condition", "field": {"type": "custom_field", "custom_field_id": cf}, "condition": {"type": "reference", "reference_type": "user", "object_ids": users}}]});
+            assert_eq!(
+                search_all(&app, &k, &any_of).await,
+                ids(&|l| l.1.as_ref().is_some_and(|o| users.contains(o))),
+                "user field any-of"
+            );
+            let empty = json!({"type": "field_condition", "field": {"type": "custom_field", "custom_field_id": cf}, "condition": {"type": "exists", "negate": true}});
+            assert_eq!(
+                search_all(&app, &k, &empty).await,
+                ids(&|l| l.1.is_none()),
+                "is empty"
+            );
+            let st = json!({"type": "field_condition", "field": {"type": "regular_field", "object_type": "lead", "field_name": "status_id"}, "condition": {"type": "term", "values": [statuses[0], statuses[1]]}});
+            assert_eq!(
+                search_all(&app, &k, &st).await,
+                ids(&|l| l.2 == statuses[0] || l.2 == statuses[1]),
+                "status any-of"
+            );
+            let dates = json!({"type": "and", "queries": [st, {"type": "field_condition", "field": {"type": "regular_field", "object_type": "lead", "field_name": "date_created"}, "condition": {"type": "moment_range", "on_or_after": {"type": "fixed_utc", "value": cutoff}}}]});
+            let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+            assert_eq!(
+                search_all(&app, &k, &dates).await,
+                ids(&|l| (l.2 == statuses[0] || l.2 == statuses[1])
+                    && parse(&l.3) >= parse(&cutoff)),
+                "status and date range"
+            );
+        }
+        // A hidden lead never shows up, whatever the query names.
+        let hidden = listed(&app, &owner, &cf)
+            .await
+            .into_iter()
+            .find(|l| l.1.as_deref() != limited["user_id"].as_str())
+            .unwrap();
+        let by_name = json!({"type": "text", "value": ""});
+        assert!(
+            !search_all(&app, &key(&limited), &by_name)
+                .await
+                .contains(&hidden.0)
+        );
+
+        // results_limit caps the total; _skip past max_skip is refused as Close words it.
+        let (s, page) = app
+            .post(
+                &owner,
+                "data/search/",
+                &json!({"query": all_leads, "results_limit": 7, "_limit": 5}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(page["data"].as_array().unwrap().len(), 5);
+        assert_eq!(page["total_results"], 7);
+        let (_, page2) = app
+            .post(&owner, "data/search/", &json!({"query": all_leads, "results_limit": 7, "_limit": 5, "cursor": page["cursor"]}))
+            .await;
+        assert_eq!(page2["data"].as_array().unwrap().len(), 2);
+        assert!(page2["cursor"].is_null());
+        for (body, field) in [
+            (json!({"query": all_leads, "_skip": 10001}), "_skip"),
+            (json!({"query": all_leads, "_limit": 0}), "_limit"),
+            (json!({"query": "name:acme"}), "query"),
+            (json!({"query": {"type": "or", "queries": []}}), "s_query"),
+            (
+                json!({"query": {"type": "field_condition", "field": {"type": "regular_field", "field_name": "status_id"}, "condition": {"type": "term", "values": ["stat_nope"]}}}),
+                "s_query",
+            ),
+            (
+                json!({"query": {"type": "field_condition", "field": {"type": "regular_field", "field_name": "date_updated"}, "condition": {"type": "moment_range", "before": {"value": "yesterday"}}}}),
+                "s_query",
+            ),
+            (json!({"query": all_leads, "bogus": 1}), "bogus"),
+        ] {
+            let (s, err) = app.post(&owner, "data/search/", &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body} {err}");
+            assert_close_error(&err);
+            assert!(err["field-errors"][field].is_string(), "{field}: {err}");
+        }
+        let (_, err) = app
+            .post(
+                &owner,
+                "data/search/",
+                &json!({"query": all_leads, "_skip": 10001}),
+            )
+            .await;
+        assert!(
+            err["field-errors"]["_skip"]
+                .as_str()
+                .unwrap()
+                .contains("max_skip"),
+            "{err}"
+        );
+    }
+}

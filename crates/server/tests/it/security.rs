@@ -781,3 +781,39 @@ async fn nul_characters_get_a_clear_error_not_a_server_error() {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{engine:?}");
     }
 }
+
+/// Behind https (the public URL says so) the session and CSRF cookies are `Secure` as well as
+/// `HttpOnly` (the session) and `SameSite=Lax`.
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let app = crate::helpers::spawn_with(
+        Engine::Sqlite,
+        crate::helpers::Options {
+            demo: true,
+            public_url: Some("https://crm.example.com".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let owner = app.demo()["members"][0].clone();
+    let b = Browser::new(&app.url);
+    let (_, h, _) = b.get("/login").await;
+    let csrf_cookie = h["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        csrf_cookie.contains("Secure") && csrf_cookie.contains("SameSite=Lax"),
+        "{csrf_cookie}"
+    );
+    let (s, h, _) = b
+        .sign_in(owner["email"].as_str().unwrap(), "corral-demo")
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let session = h
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("corral_session="))
+        .expect("a session cookie");
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(flag), "{flag} missing: {session}");
+    }
+}

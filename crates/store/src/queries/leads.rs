@@ -118,6 +118,10 @@ pub struct LeadFilter {
     pub status_id: Option<String>,
     /// (field id, value): leads where the field holds the value.
     pub field_equals: Vec<(String, String)>,
+    /// (field id, values): leads where the field holds any of the values.
+    pub field_any: Vec<(String, Vec<String>)>,
+    /// Leads in any of these statuses (empty: no restriction).
+    pub status_in: Vec<String>,
     /// Date comparisons: (column, operator, moment); column is `date_updated` or `date_created`.
     pub dates: Vec<(DateColumn, &'static str, crate::model::Ts)>,
     /// Leads where this field holds no value.
@@ -167,6 +171,16 @@ fn push_filter(sql: &mut Sql, f: &LeadFilter) {
             .push(" AND fv.value = ")
             .text_arg(value)
             .push(")");
+    }
+    for (field, values) in &f.field_any {
+        sql.push(" AND l.id IN (SELECT fv.lead_id FROM lead_field_values fv WHERE fv.field_id = ")
+            .text_arg(field)
+            .push(" AND fv.value IN ")
+            .list(values)
+            .push(")");
+    }
+    if !f.status_in.is_empty() {
+        sql.push(" AND l.status_id IN ").list(&f.status_in);
     }
     for (col, op, t) in &f.dates {
         sql.push(" AND ")
