@@ -1,4 +1,4 @@
-//! Crash safety of offboarding (SPEC S6): the real `corral` binary is killed with SIGKILL
+//! Crash safety of offboarding (SPEC S6) and bulk edits: the real `corral` binary is killed with SIGKILL
 //! while it hands a member's leads over, restarted on the same database, and every lead is
 //! still there exactly once with one consistent owner: all moved, or none. Retrying then
 //! completes the offboarding. On both engines.
@@ -147,6 +147,90 @@ async fn offboarding_killed_half_way_loses_nothing_and_completes_when_retried() 
                 .count(),
             held.get(&hid).copied().unwrap_or(0) + moving
         );
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[tokio::test]
+async fn bulk_edit_killed_half_way_finishes_after_restart_each_lead_once() {
+    for engine in engines() {
+        let dir = corral_store::testing::temp_dir("crash-bulk");
+        let pg = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(corral_store::testing::postgres().await.unwrap().unwrap()),
+        };
+        let db_url = pg.as_ref().map(|p| p.url.clone());
+        let env = [("CORRAL_JOB_LEASE_SECS", "2")];
+        let server = crate::procs::start_with(&dir, db_url.as_deref(), Some(6000), &env).await;
+        let creds: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("demo-credentials.json")).unwrap(),
+        )
+        .unwrap();
+        let owner = creds["members"][0]["api_key"].as_str().unwrap().to_string();
+        let (_, fields) = get(&server.url, &owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let before = owners(&server.url, &owner, &cf).await;
+        let (_, org) = get(
+            &server.url,
+            &owner,
+            &format!("organization/{}/", creds["workspace_id"].as_str().unwrap()),
+        )
+        .await;
+        let target = org["lead_statuses"].as_array().unwrap().last().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (s, job) = crate::procs::post(
+            &server.url,
+            &owner,
+            "bulk_action/edit/",
+            &json!({"type": "set_lead_status", "lead_status_id": target, "query": ""}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{job}");
+        let path = format!("bulk_action/edit/{}/", job["id"].as_str().unwrap());
+        let total = job["n_objects"].as_i64().unwrap();
+        assert_eq!(total as usize, before.len());
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let (_, j) = get(&server.url, &owner, &path).await;
+            if j["n_objects_processed"].as_i64().unwrap() > 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never started: {j}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut server = server;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        drop(server);
+
+        // Restarted on the same database, the job resumes where its last batch committed.
+        let server = crate::procs::start_with(&dir, db_url.as_deref(), None, &env).await;
+        let (_, j) = get(&server.url, &owner, &path).await;
+        let at_restart = j["n_objects_processed"].as_i64().unwrap();
+        eprintln!("{engine:?}: killed with {at_restart}/{total} done");
+        assert!(at_restart < total, "killed half way: {j}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        let j = loop {
+            let (_, j) = get(&server.url, &owner, &path).await;
+            if j["status"] == "done" {
+                break j;
+            }
+            assert!(std::time::Instant::now() < deadline, "never finished: {j}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(j["n_objects_processed"], total, "each lead once: {j}");
+        let after = owners(&server.url, &owner, &cf).await;
+        assert_eq!(after, before, "every lead present once, owners untouched");
+        let (_, listed) = get(
+            &server.url,
+            &owner,
+            &format!("lead/?_limit=1&query=status:{target}"),
+        )
+        .await;
+        assert_eq!(listed["total_results"], total, "{listed}");
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
     }
