@@ -19,6 +19,7 @@ mod reports;
 pub mod scim;
 mod sharing;
 mod v1;
+mod views;
 pub mod wire;
 mod work;
 

@@ -135,7 +135,7 @@ pub(crate) async fn filter_from_query(
 }
 
 /// Adds one `s_query` leaf (the advanced-filtering JSON) to a filter.
-async fn apply_s_query(
+pub(crate) async fn apply_s_query(
     tx: &mut Tx,
     workspace_id: &str,
     q: &Value,
@@ -313,9 +313,7 @@ impl Services {
     /// for, in the actor's workspace.
     pub async fn lead_filter_from_tree(&self, actor: &Actor, tree: &Value) -> Result<LeadFilter> {
         let mut tx = self.db().read().await?;
-        let mut f = LeadFilter::default();
-        apply_s_query(&mut tx, &actor.workspace_id, tree, &mut f).await?;
-        Ok(f)
+        self.filter_of_tree(&mut tx, actor, tree).await
     }
 
     /// The filter a `query` string stands for, in the actor's workspace.

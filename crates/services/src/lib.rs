@@ -23,6 +23,7 @@ pub mod scim;
 pub mod secrets;
 pub mod setup;
 pub mod sharing;
+pub mod views;
 pub mod work;
 pub mod workspace;
 

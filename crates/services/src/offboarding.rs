@@ -70,6 +70,8 @@ pub struct Plan {
     pub categories: Vec<Category>,
     pub groups: Vec<String>,
     pub api_keys: usize,
+    /// Smart Views they own: they stay, and go on working for whoever they are shared with.
+    pub smart_views: usize,
     pub round_robin: bool,
     pub activities_stay: usize,
     pub moves: Vec<Move>,
@@ -447,6 +449,9 @@ impl Services {
             .iter()
             .filter(|k| k.revoked_at.is_none())
             .count();
+        let smart_views =
+            corral_store::queries::saved_searches::count_owned(&mut tx, &actor.workspace_id, &uid)
+                .await? as usize;
         let activities_stay = work::list_activities(
             &mut tx,
             &actor.workspace_id,
@@ -466,6 +471,7 @@ impl Services {
             categories,
             groups: group_names,
             api_keys,
+            smart_views,
             round_robin: m.membership.round_robin,
             activities_stay,
             moves: plan_moves(&h, &uid, choices),

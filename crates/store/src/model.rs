@@ -547,3 +547,21 @@ pub struct OffboardingRow {
     pub date_created: Ts,
     pub undone_at: Option<Ts>,
 }
+
+/// A Smart View (saved search).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SavedSearchRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub description: String,
+    pub view_type: String,
+    /// JSON text: the query tree.
+    pub s_query: String,
+    pub user_id: String,
+    pub whole_org: bool,
+    pub created_by: String,
+    pub updated_by: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}

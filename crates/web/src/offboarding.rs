@@ -45,6 +45,7 @@ struct OffboardPage {
     activities: usize,
     groups: String,
     api_keys: usize,
+    smart_views: usize,
     round_robin: bool,
     error: Option<String>,
 }
@@ -186,6 +187,7 @@ async fn offboard_page(
             plan.groups.join(", ")
         },
         api_keys: plan.api_keys,
+        smart_views: plan.smart_views,
         round_robin: plan.round_robin,
         error,
     };

@@ -798,3 +798,227 @@ async fn data_search_finds_exactly_the_visible_matching_leads() {
         );
     }
 }
+
+#[tokio::test]
+async fn smart_views_are_private_or_shared_and_never_widen_what_a_member_sees() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (limited, outsider, other) = (&users[0], &users[1], &users[2]);
+        let (lid, oid) = (
+            limited["user_id"].as_str().unwrap().to_string(),
+            other["user_id"].as_str().unwrap().to_string(),
+        );
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
+            &json!({"role_id": closer["id"]}),
+        )
+        .await;
+        for i in 0..12 {
+            let holder = [&lid, &oid, &lid, &oid][i % 4];
+            let (s, v) = app
+                .post(
+                    &owner,
+                    "lead/",
+                    &json!({"name": format!("View lead {i}"), format!("custom.{cf}"): holder}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let (_, g) = app
+            .post(&owner, "group/", &json!({"name": "Smart view sharers"}))
+            .await;
+        let gid = g["id"].as_str().unwrap().to_string();
+        let (s, _) = app
+            .post(
+                &owner,
+                &format!("group/{gid}/member/"),
+                &json!({"user_id": lid}),
+            )
+            .await;
+        assert!(s.is_success());
+
+        let tree = json!({"type": "field_condition", "field": {"type": "custom_field", "custom_field_id": cf}, "condition": {"type": "reference", "object_ids": [lid, oid]}});
+        let (s, shared) = app
+            .post(&owner, "saved_search/", &json!({"name": "Both closers", "s_query": tree, "sharing_settings": {"group_ids": [gid]}}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{shared}");
+        assert!(shared["id"].as_str().unwrap().starts_with("save_"));
+        assert_eq!(shared["is_shared"], true);
+        assert_eq!(shared["sharing_settings"]["group_ids"], json!([gid]));
+        let sid = shared["id"].as_str().unwrap().to_string();
+        let (_, private) = app
+            .post(
+                &owner,
+                "saved_search/",
+                &json!({"name": "Mine", "s_query": tree}),
+            )
+            .await;
+        let pid = private["id"].as_str().unwrap().to_string();
+        assert_eq!(private["is_shared"], false);
+
+        // Who sees which view.
+        let names = |v: &Value| -> Vec<String> {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (_, mine) = app.get(&key(limited), "saved_search/").await;
+        assert_eq!(names(&mine), vec!["Both closers"]);
+        assert_eq!(
+            app.get(&key(limited), &format!("saved_search/{pid}/"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, theirs) = app.get(&key(outsider), "saved_search/").await;
+        assert!(names(&theirs).is_empty());
+        assert_eq!(
+            app.get(&key(outsider), &format!("saved_search/{sid}/"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // Running the view: the owner gets all 12, the limited member only their own 6.
+        let run = |k: String, id: String| {
+            let app = &app;
+            async move {
+                let (s, v) = app
+                    .post(&k, "data/search/", &json!({"query": {"type": "saved_search", "saved_search_id": id}, "_limit": 100}))
+                    .await;
+                (s, v)
+            }
+        };
+        let (_, all) = run(owner.clone(), sid.clone()).await;
+        assert_eq!(all["total_results"], 12, "{all}");
+        let (_, own) = run(key(limited), sid.clone()).await;
+        assert_eq!(own["total_results"], 6, "{own}");
+        let (_, check) = app.get(&key(limited), "lead/?_limit=200").await;
+        assert_eq!(check["total_results"], 6);
+        // A view one may not see cannot be run (and says nothing about it).
+        let (s, err) = run(key(limited), pid.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+        let (s, _) = run(key(outsider), sid.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        // Sharing needs manage_team_smart_views; a private view is fine; changing a shared
+        // view one does not own needs it too.
+        let (s, err) = app
+            .post(&key(limited), "saved_search/", &json!({"name": "For all", "s_query": tree, "sharing_settings": {"whole_org": true}}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{err}");
+        let (s, own_view) = app
+            .post(
+                &key(limited),
+                "saved_search/",
+                &json!({"name": "Just me", "s_query": tree}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{own_view}");
+        let (s, _) = app
+            .put(
+                &key(limited),
+                &format!("saved_search/{}/", own_view["id"].as_str().unwrap()),
+                &json!({"name": "Just me, renamed"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app
+            .put(
+                &key(limited),
+                &format!("saved_search/{sid}/"),
+                &json!({"name": "Hijacked"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, same) = app.get(&owner, &format!("saved_search/{sid}/")).await;
+        assert_eq!(same["name"], "Both closers");
+
+        // Bad input changes nothing.
+        let before = app.get(&owner, "saved_search/").await.1["data"]
+            .as_array()
+            .unwrap()
+            .len();
+        for (body, field) in [
+            (json!({"name": "No query"}), "s_query"),
+            (json!({"name": "", "s_query": tree}), "name"),
+            (json!({"name": "Str", "s_query": "name:acme"}), "s_query"),
+            (
+                json!({"name": "Or", "s_query": {"type": "or", "queries": []}}),
+                "s_query",
+            ),
+            (
+                json!({"name": "Who", "s_query": tree, "sharing_settings": {"user_ids": ["user_nobody"]}}),
+                "shared_with",
+            ),
+            (
+                json!({"name": "Grp", "s_query": tree, "sharing_settings": {"group_ids": ["group_nope"]}}),
+                "shared_with",
+            ),
+            (
+                json!({"name": "Type", "s_query": tree, "type": "contact"}),
+                "type",
+            ),
+            (
+                json!({"name": "Extra", "s_query": tree, "colour": "red"}),
+                "colour",
+            ),
+            (
+                json!({"name": "Nested", "s_query": {"type": "saved_search", "saved_search_id": sid}}),
+                "s_query",
+            ),
+        ] {
+            let (s, err) = app.post(&owner, "saved_search/", &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body} {err}");
+            assert_close_error(&err);
+            assert!(err["field-errors"][field].is_string(), "{field}: {err}");
+        }
+        assert_eq!(
+            app.get(&owner, "saved_search/").await.1["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            before
+        );
+
+        // An offboarding plan counts the views a member made.
+        let (s, plan) = app
+            .post(
+                &owner,
+                &format!(
+                    "membership/{}/offboarding_plan/",
+                    limited["membership_id"].as_str().unwrap()
+                ),
+                &json!({"action": "deactivate"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{plan}");
+        assert_eq!(plan["smart_views"], 1, "{plan}");
+
+        // Deleting ends it for everyone.
+        let (s, _) = app.delete(&owner, &format!("saved_search/{sid}/")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            app.get(&key(limited), &format!("saved_search/{sid}/"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

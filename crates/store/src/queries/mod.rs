@@ -11,6 +11,7 @@ pub mod orgs;
 pub mod phones;
 pub mod reports;
 pub mod roles;
+pub mod saved_searches;
 pub mod scim;
 pub mod sharing;
 pub mod team;
