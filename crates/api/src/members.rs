@@ -597,22 +597,20 @@ fn disposition(
             .and_then(Value::as_str)
             .map(|u| Disposition::Reassign(u.to_string()))
             .ok_or_else(|| ApiError::field(key, format!("`{key}.user_id` names who takes them."))),
-        "round_robin" => v
-            .get("user_ids")
-            .and_then(Value::as_array)
-            .map(|a| {
-                Disposition::RoundRobin(
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect(),
-                )
-            })
-            .ok_or_else(|| {
-                ApiError::field(
-                    key,
-                    format!("`{key}.user_ids` lists the members to share them between."),
-                )
-            }),
+        "round_robin" => match (v.get("user_ids"), v.get("group_id").and_then(Value::as_str)) {
+            (None, Some(g)) => Ok(Disposition::RoundRobin(vec![g.to_string()])),
+            (Some(Value::Array(a)), None) => Ok(Disposition::RoundRobin(
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+            )),
+            _ => Err(ApiError::field(
+                key,
+                format!(
+                    "`{key}.user_ids` lists the members to share them between, or `{key}.group_id` names a group whose active members share them."
+                ),
+            )),
+        },
         other => Err(ApiError::field(
             key,
             format!("'{other}' is not a disposition: leave, unassign, reassign or round_robin."),

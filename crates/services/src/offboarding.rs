@@ -358,6 +358,65 @@ async fn holder(tx: &mut Tx, workspace_id: &str, m: &Move) -> Result<Option<Opti
 }
 
 impl Services {
+    /// Round robin over a group (`RoundRobin(["group_…"])`) means over its active members,
+    /// the leaver left out, as they are at this moment.
+    async fn resolve_groups(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        leaver: &str,
+        c: &Choices,
+    ) -> Result<Choices> {
+        let mut out = c.clone();
+        for (d, field) in [
+            (&mut out.leads, "leads"),
+            (&mut out.opportunities, "opportunities"),
+            (&mut out.tasks, "tasks"),
+            (&mut out.contacts, "contacts"),
+            (&mut out.phone_numbers, "phone_numbers"),
+        ] {
+            let Disposition::RoundRobin(targets) = d else {
+                continue;
+            };
+            let mut expanded = vec![];
+            for t in targets.iter() {
+                if !corral_domain::ids::Kind::Group.matches(t) {
+                    expanded.push(t.clone());
+                    continue;
+                }
+                corral_store::queries::groups::get(tx, &actor.workspace_id, t)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::field(field, format!("There is no group '{t}'."))
+                    })?;
+                let in_group = corral_store::queries::groups::member_ids(tx, t).await?;
+                let active: Vec<String> = memberships::list_members(tx, &actor.workspace_id)
+                    .await?
+                    .into_iter()
+                    .filter(|m| {
+                        m.membership.status == "active"
+                            && m.membership.user_id != leaver
+                            && in_group.contains(&m.membership.user_id)
+                    })
+                    .map(|m| m.membership.user_id)
+                    .collect();
+                if active.is_empty() {
+                    return Err(ServiceError::field(
+                        field,
+                        format!(
+                            "The group '{t}' has no active member besides the leaver to share them between."
+                        ),
+                    ));
+                }
+                expanded.extend(active);
+            }
+            expanded.sort();
+            expanded.dedup();
+            *targets = expanded;
+        }
+        Ok(out)
+    }
+
     async fn check_targets(
         &self,
         tx: &mut Tx,
@@ -399,6 +458,7 @@ impl Services {
             .filter(|m| m.membership.workspace_id == actor.workspace_id)
             .ok_or_else(|| ServiceError::not_found("Membership"))?;
         let uid = m.membership.user_id.clone();
+        let choices = &self.resolve_groups(&mut tx, actor, &uid, choices).await?;
         self.check_targets(&mut tx, actor, &uid, choices).await?;
         let h = holdings(&mut tx, &actor.workspace_id, &uid).await?;
         let sample = |v: &Vec<(String, String)>| {
@@ -523,6 +583,7 @@ impl Services {
             "deactivate"
         };
         let m = self.change_status_in(tx, actor, membership_id, to).await?;
+        let choices = &self.resolve_groups(tx, actor, &m.user_id, choices).await?;
         self.check_targets(tx, actor, &m.user_id, choices).await?;
         let h = holdings(tx, &actor.workspace_id, &m.user_id).await?;
         let planned = plan_moves(&h, &m.user_id, choices);

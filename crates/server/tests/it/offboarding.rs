@@ -114,6 +114,50 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
         assert_eq!(plan["moves_by_target"][a["user_id"].as_str().unwrap()], 6);
         assert_eq!(plan["moves_by_target"][b["user_id"].as_str().unwrap()], 7);
 
+        // Round robin over a group: its active members, the leaver left out.
+        let (_, g) = app.post(&owner, "group/", &json!({"name": "Heirs"})).await;
+        let gid = g["id"].as_str().unwrap().to_string();
+        for u in [&a["user_id"], &b["user_id"], &json!(uid)] {
+            let (s, v) = app
+                .post(
+                    &owner,
+                    &format!("group/{gid}/member/"),
+                    &json!({"user_id": u}),
+                )
+                .await;
+            assert!(s.is_success(), "{v}");
+        }
+        let mut by_group = choices.clone();
+        by_group["leads"] = json!({"mode": "round_robin", "group_id": gid});
+        let (s, plan2) = app
+            .post(
+                &owner,
+                &format!("membership/{mid}/offboarding_plan/"),
+                &by_group,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{plan2}");
+        assert_eq!(plan2["moves_by_target"], plan["moves_by_target"], "{plan2}");
+        let (_, lonely) = app
+            .post(&owner, "group/", &json!({"name": "Only the leaver"}))
+            .await;
+        let lonely = lonely["id"].as_str().unwrap().to_string();
+        app.post(
+            &owner,
+            &format!("group/{lonely}/member/"),
+            &json!({"user_id": uid}),
+        )
+        .await;
+        for g in [lonely.as_str(), "group_doesnotexist0000000"] {
+            let mut bad = choices.clone();
+            bad["leads"] = json!({"mode": "round_robin", "group_id": g});
+            let (s, err) = app
+                .post(&owner, &format!("membership/{mid}/offboarding_plan/"), &bad)
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{g}: {err}");
+            assert!(err["field-errors"]["leads"].is_string(), "{err}");
+        }
+
         // Bad choices and bad actors change nothing.
         for bad in [
             json!({"action": "remove", "leads": {"mode": "reassign", "user_id": uid}}),
