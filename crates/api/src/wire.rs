@@ -206,7 +206,7 @@ pub fn event(a: &corral_store::model::AuditRow) -> Value {
         "request_id": a.request_id,
         "object_type": a.object_type,
         "object_id": a.object_id,
-        "lead_id": Value::Null,
+        "lead_id": if a.object_type == "lead" { json!(a.object_id) } else { Value::Null },
         "action": a.action,
         "changed_fields": a.changed_fields.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
         "data": parse(&a.data),

@@ -124,15 +124,33 @@ impl Services {
         limit: i64,
     ) -> Result<AuditPage> {
         filter.team_objects_only = true;
+        filter.lead_scope = Some(actor.lead_scope.clone());
         self.read_events(actor, filter, cursor, limit).await
     }
 
     pub async fn event(&self, actor: &Actor, id: &str) -> Result<AuditRow> {
         let mut tx = self.db().read().await?;
-        team::get_audit(&mut tx, &actor.workspace_id, id)
+        let e = team::get_audit(&mut tx, &actor.workspace_id, id)
             .await?
-            .filter(|e| TEAM_OBJECTS.contains(&e.object_type.as_str()))
-            .ok_or_else(|| ServiceError::not_found("Event"))
+            .ok_or_else(|| ServiceError::not_found("Event"))?;
+        if TEAM_OBJECTS.contains(&e.object_type.as_str()) {
+            return Ok(e);
+        }
+        // A lead's event is there for those who may see the lead now.
+        if e.object_type == "lead"
+            && (matches!(actor.lead_scope, corral_domain::visibility::LeadScope::All)
+                || corral_store::queries::leads::get(
+                    &mut tx,
+                    &actor.workspace_id,
+                    &e.object_id,
+                    &actor.lead_scope,
+                )
+                .await?
+                .is_some())
+        {
+            return Ok(e);
+        }
+        Err(ServiceError::not_found("Event"))
     }
 
     async fn read_events(

@@ -337,6 +337,15 @@ impl Services {
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
+        lead_event(
+            &mut tx,
+            actor,
+            &view.lead.id,
+            "created",
+            json!({}),
+            snapshot(&view),
+        )
+        .await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -383,6 +392,11 @@ impl Services {
         let mut lead = leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
             .await?
             .ok_or_else(|| ServiceError::not_found("Lead"))?;
+        let before = load_lead_views(&mut tx, &actor.workspace_id, vec![lead.clone()])
+            .await?
+            .pop()
+            .map(|v| snapshot(&v))
+            .unwrap_or_else(|| json!({}));
         if let Some(n) = &input.name {
             let n = n.trim();
             if n.chars().count() > 500 {
@@ -422,6 +436,10 @@ impl Services {
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
+        let after = snapshot(&view);
+        if after != before {
+            lead_event(&mut tx, actor, id, "updated", before, after).await?;
+        }
         tx.commit().await?;
         Ok(view)
     }
@@ -429,11 +447,17 @@ impl Services {
     /// Deletes a visible lead (needs `delete_leads`).
     pub async fn delete_lead(&self, actor: &Actor, id: &str) -> Result<()> {
         let mut tx = self.db().write().await?;
-        leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
+        let lead = leads::get(&mut tx, &actor.workspace_id, id, &actor.lead_scope)
             .await?
             .ok_or_else(|| ServiceError::not_found("Lead"))?;
         actor.require(Permission::DeleteLeads)?;
+        let before = load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
+            .await?
+            .pop()
+            .map(|v| snapshot(&v))
+            .unwrap_or_else(|| json!({}));
         leads::delete(&mut tx, id).await?;
+        lead_event(&mut tx, actor, id, "deleted", before, json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -639,4 +663,45 @@ impl Services {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// What a lead event records: the fields people change through the API.
+fn snapshot(v: &LeadView) -> serde_json::Value {
+    let mut custom = serde_json::Map::new();
+    for (f, values) in &v.custom {
+        custom.insert(format!("custom.{}", f.id), json!(values));
+    }
+    json!({
+        "name": v.lead.name,
+        "status_id": v.lead.status_id,
+        "status_label": v.status_label,
+        "description": v.lead.description,
+        "url": v.lead.url,
+        "custom": custom,
+    })
+}
+
+/// A `lead` entry in the event log (seen by those who may see the lead).
+async fn lead_event(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<()> {
+    crate::audit::record(
+        tx,
+        Some(actor),
+        &actor.organization_id,
+        &actor.workspace_id,
+        crate::audit::Change {
+            object_type: "lead",
+            object_id: id,
+            action,
+            before,
+            after,
+        },
+    )
+    .await
 }

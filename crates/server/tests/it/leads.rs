@@ -1022,3 +1022,118 @@ async fn smart_views_are_private_or_shared_and_never_widen_what_a_member_sees() 
         );
     }
 }
+
+#[tokio::test]
+async fn lead_events_show_changes_to_those_who_may_see_the_lead() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (limited, other) = (&users[0], &users[1]);
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
+            &json!({"role_id": closer["id"]}),
+        )
+        .await;
+        let (_, mine) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Mine", format!("custom.{cf}"): limited["user_id"]}),
+            )
+            .await;
+        let (_, theirs) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Theirs", format!("custom.{cf}"): other["user_id"]}),
+            )
+            .await;
+        let (mine, theirs) = (
+            mine["id"].as_str().unwrap().to_string(),
+            theirs["id"].as_str().unwrap().to_string(),
+        );
+        let (s, _) = app
+            .put(
+                &owner,
+                &format!("lead/{mine}/"),
+                &json!({"name": "Mine, renamed"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        app.put(
+            &owner,
+            &format!("lead/{theirs}/"),
+            &json!({"description": "secret plans"}),
+        )
+        .await;
+        let (s, _) = app.delete(&owner, &format!("lead/{theirs}/")).await;
+        assert_eq!(s, StatusCode::OK);
+
+        // The owner sees all five, the update with data, previous_data and changed_fields.
+        let (_, all) = app.get(&owner, "event/?object_type=lead").await;
+        let kinds: Vec<(String, String)> = all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["lead_id"].as_str().unwrap().to_string(),
+                    e["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(kinds.len(), 5, "{all}");
+        assert!(kinds.contains(&(theirs.clone(), "deleted".into())));
+        let (_, upd) = app
+            .get(&owner, &format!("event/?lead_id={mine}&action=updated"))
+            .await;
+        let e = &upd["data"][0];
+        assert_eq!(e["changed_fields"], json!(["name"]), "{e}");
+        assert_eq!(e["previous_data"]["name"], "Mine");
+        assert_eq!(e["data"]["name"], "Mine, renamed");
+        assert!(e["user_id"].is_string());
+
+        // The limited member sees only the events of the lead they may see.
+        let (_, seen) = app.get(&key(limited), "event/?object_type=lead").await;
+        let leads: Vec<&str> = seen["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["lead_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(leads, vec![mine.as_str(), mine.as_str()], "{seen}");
+        let hidden = all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["lead_id"] == theirs.as_str())
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            app.get(&key(limited), &format!("event/{hidden}/")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&owner, &format!("event/{hidden}/")).await.0,
+            StatusCode::OK
+        );
+        let (_, none) = app
+            .get(&key(limited), &format!("event/?lead_id={theirs}"))
+            .await;
+        assert!(none["data"].as_array().unwrap().is_empty());
+    }
+}

@@ -158,6 +158,9 @@ pub struct AuditFilter {
     /// fields): what the event log shows every member. Entries that name leads (assignments,
     /// offboarding manifests) stay in the audit log.
     pub team_objects_only: bool,
+    /// With `team_objects_only`: also `lead` entries of the leads this scope sees (the scope
+    /// is compiled into the query).
+    pub lead_scope: Option<corral_domain::visibility::LeadScope>,
 }
 
 /// A workspace's audit entries, newest first.
@@ -167,21 +170,55 @@ pub async fn list_audit(
     f: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditRow>> {
-    let (before_ts, before_id) = match &f.before {
-        Some((t, id)) => (Some(*t), Some(id.clone())),
-        None => (None, None),
-    };
-    on!(tx, c => sqlx::query_as::<_, AuditRow>(concat!("SELECT ", audit_cols!(), " FROM audit_log WHERE workspace_id = $1",
-        " AND ($2 IS NULL OR object_type = $2) AND ($3 IS NULL OR object_id = $3) AND ($4 IS NULL OR action = $4)",
-        " AND ($5 IS NULL OR actor_user_id = $5) AND ($6 IS NULL OR request_id = $6)",
-        " AND ($7 IS NULL OR date_created >= $7) AND ($8 IS NULL OR date_created <= $8)",
-        " AND ($9 IS NULL OR date_created < $9 OR (date_created = $9 AND id < $10))",
-        " AND ($12 = FALSE OR object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead', 'team_contact'))",
-        " ORDER BY date_created DESC, id DESC LIMIT $11"))
-        .bind(workspace_id).bind(&f.object_type).bind(&f.object_id).bind(&f.action)
-        .bind(&f.actor_user_id).bind(&f.request_id).bind(f.since).bind(f.until)
-        .bind(before_ts).bind(before_id).bind(limit).bind(f.team_objects_only)
-        .fetch_all(c).await).map_err(db_err)
+    use crate::sql::{Arg, Sql};
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        audit_cols!(),
+        " FROM audit_log WHERE workspace_id = "
+    ));
+    sql.text_arg(workspace_id);
+    for (col, v) in [
+        ("object_type", &f.object_type),
+        ("object_id", &f.object_id),
+        ("action", &f.action),
+        ("actor_user_id", &f.actor_user_id),
+        ("request_id", &f.request_id),
+    ] {
+        if let Some(v) = v {
+            sql.push(" AND ").push(col).push(" = ").text_arg(v);
+        }
+    }
+    if let Some(t) = f.since {
+        sql.push(" AND date_created >= ").arg(Arg::Time(t));
+    }
+    if let Some(t) = f.until {
+        sql.push(" AND date_created <= ").arg(Arg::Time(t));
+    }
+    if let Some((t, id)) = &f.before {
+        sql.push(" AND (date_created < ")
+            .arg(Arg::Time(*t))
+            .push(" OR (date_created = ")
+            .arg(Arg::Time(*t))
+            .push(" AND id < ")
+            .text_arg(id)
+            .push("))");
+    }
+    if f.team_objects_only {
+        sql.push(" AND (object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead', 'team_contact')");
+        if let Some(corral_domain::visibility::LeadScope::All) = &f.lead_scope {
+            // Everything, deleted leads' events included.
+            sql.push(" OR object_type = 'lead'");
+        } else if let Some(scope) = &f.lead_scope {
+            sql.push(" OR (object_type = 'lead' AND object_id IN (SELECT l.id FROM leads l WHERE l.workspace_id = ")
+                .text_arg(workspace_id);
+            crate::queries::leads::push_scope(&mut sql, scope);
+            sql.push("))");
+        }
+        sql.push(")");
+    }
+    sql.push(" ORDER BY date_created DESC, id DESC LIMIT ")
+        .arg(Arg::Int(limit));
+    crate::fetch_all_built!(tx, sql, AuditRow).map_err(db_err)
 }
 
 pub async fn get_audit(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<AuditRow>> {
