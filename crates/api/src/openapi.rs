@@ -1681,6 +1681,7 @@ mod tests {
             include_str!("sharing.rs"),
             include_str!("phones.rs"),
             include_str!("reports.rs"),
+            include_str!("views.rs"),
             include_str!("lib.rs"),
         ];
         let mut routed: Vec<(String, String)> = Vec::new();

@@ -294,7 +294,13 @@ fn tokenize(s: &str) -> Result<Vec<Token>, ScimError> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Open `(`, `not (` and `[` around the current position.
+    depth: usize,
 }
+
+/// Deepest nesting a filter may have: a recursive parser must not run a server thread out of
+/// stack (found by fuzzing: 2,000 nested parentheses fit in the 4 KiB limit).
+const MAX_FILTER_DEPTH: usize = 32;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -330,6 +336,18 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Filter, ScimError> {
+        self.depth += 1;
+        if self.depth > MAX_FILTER_DEPTH {
+            return Err(ScimError::invalid_filter(format!(
+                "The filter nests more than {MAX_FILTER_DEPTH} levels deep."
+            )));
+        }
+        let f = self.unary_inner();
+        self.depth -= 1;
+        f
+    }
+
+    fn unary_inner(&mut self) -> Result<Filter, ScimError> {
         if self.keyword("not") && matches!(self.tokens.get(self.pos + 1), Some(Token::LParen)) {
             self.pos += 1;
             return Ok(Filter::Not(Box::new(self.unary()?)));
@@ -432,7 +450,11 @@ impl Filter {
         if tokens.is_empty() {
             return Err(ScimError::invalid_filter("The filter is empty."));
         }
-        let mut p = Parser { tokens, pos: 0 };
+        let mut p = Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+        };
         let f = p.or()?;
         match p.peek() {
             None => Ok(f),
