@@ -215,6 +215,13 @@ impl Services {
             require_admin(actor)?;
         }
         let mut tx = self.db().read().await?;
+        // Someone who is not a member here is "not found", like every other id.
+        if memberships::find(&mut tx, &actor.workspace_id, user_id)
+            .await?
+            .is_none_or(|m| m.status == "removed")
+        {
+            return Err(ServiceError::not_found("Member"));
+        }
         Ok(q::forwarding(&mut tx, &actor.workspace_id)
             .await?
             .into_iter()

@@ -130,6 +130,47 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Another organization on this deployment (an operator's action; the first one comes
+    /// from the setup link). Its owner signs in with `input.password`.
+    pub async fn create_organization(&self, input: SetupInput) -> Result<CreatedOrg> {
+        let org_name = clean_name("organization_name", &input.organization_name, 200, true)?;
+        let ws_name = clean_name("workspace_name", &input.workspace_name, 200, false)?;
+        let ws_name = if ws_name.is_empty() {
+            "Sales".to_string()
+        } else {
+            ws_name
+        };
+        let first = clean_name("first_name", &input.first_name, 100, true)?;
+        let last = clean_name("last_name", &input.last_name, 100, false)?;
+        let email = Email::parse(&input.email)?;
+        validate_password(&input.password)?;
+        let hash = hash_password(input.password).await?;
+        let mut tx = self.db().write().await?;
+        if users::find_by_email(&mut tx, &email.normalized())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::field(
+                "email",
+                "Someone already signs in with this address.",
+            ));
+        }
+        let (_, created) = create_org_with_owner(
+            &mut tx,
+            &org_name,
+            &ws_name,
+            &first,
+            &last,
+            &email,
+            Some(hash),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+}
+
 /// Ids created with a new organization.
 #[derive(Debug, Clone)]
 pub struct CreatedOrg {

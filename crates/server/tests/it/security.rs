@@ -819,3 +819,179 @@ async fn cookies_are_secure_behind_https() {
         assert!(session.contains(flag), "{flag} missing: {session}");
     }
 }
+
+/// Workspace B's ids, used by a member of workspace A on every route with an id in its path
+/// (enumerated from the OpenAPI document, so new routes are swept too): never a success,
+/// never a 5xx, and nothing in the database changes.
+#[tokio::test]
+async fn ids_from_another_workspace_are_not_found_on_every_route() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let a_key = app.demo()["members"][0]["api_key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let services = &app.running.services;
+        let b = services
+            .create_organization(corral_services::setup::SetupInput {
+                organization_name: "Other Org".into(),
+                workspace_name: "Other Sales".into(),
+                first_name: "Bea".into(),
+                last_name: "Other".into(),
+                email: "bea@other.example".into(),
+                password: "bea-password".into(),
+            })
+            .await
+            .unwrap();
+        let session = services
+            .login("bea@other.example", "bea-password", "test")
+            .await
+            .unwrap();
+        let b_actor = services.authenticate_session(&session.token).await.unwrap();
+        let b_key = services.create_api_key(&b_actor, "b").await.unwrap().secret;
+
+        // Workspace B gets one of everything.
+        let mut ids: Vec<String> = vec![
+            b.workspace_id.clone(),
+            b.owner_user_id.clone(),
+            b.owner_membership_id.clone(),
+        ];
+        let mut keep = |v: &Value, ptr: &str| {
+            if let Some(id) = v.pointer(ptr).and_then(Value::as_str) {
+                ids.push(id.to_string());
+            }
+        };
+        let (_, lead) = app
+            .post(&b_key, "lead/", &json!({"name": "B lead", "contacts": [{"name": "B contact", "emails": [{"email": "c@b.example"}]}]}))
+            .await;
+        keep(&lead, "/id");
+        keep(&lead, "/contacts/0/id");
+        let lid = lead["id"].as_str().unwrap().to_string();
+        let (_, org) = app
+            .get(&b_key, &format!("organization/{}/", b.workspace_id))
+            .await;
+        let status = org["lead_statuses"][0]["id"].clone();
+        for (path, body, ptr) in [
+            (
+                "opportunity/",
+                json!({"lead_id": lid, "value": 1000}),
+                "/id",
+            ),
+            ("task/", json!({"lead_id": lid, "text": "B task"}), "/id"),
+            (
+                "activity/note/",
+                json!({"lead_id": lid, "note": "B note"}),
+                "/id",
+            ),
+            ("group/", json!({"name": "B group"}), "/id"),
+            (
+                "role/",
+                json!({"name": "B role", "permissions": ["view_all_leads"]}),
+                "/id",
+            ),
+            ("phone_number/", json!({"number": "+15550109999"}), "/id"),
+            ("personal_contact/", json!({"name": "B friend"}), "/id"),
+            (
+                "saved_search/",
+                json!({"name": "B view", "s_query": {"type": "text", "value": ""}}),
+                "/id",
+            ),
+            (
+                "invitation/",
+                json!({"email": "inv@b.example", "role_id": "user"}),
+                "/id",
+            ),
+            (
+                "bulk_action/edit/",
+                json!({"type": "set_lead_status", "lead_status_id": status, "query": ""}),
+                "/id",
+            ),
+            ("export/lead/", json!({"format": "csv"}), "/id"),
+            (
+                "custom_field/lead/",
+                json!({"name": "B field", "type": "text"}),
+                "/id",
+            ),
+        ] {
+            let (s, v) = app.post(&b_key, path, &body).await;
+            assert!(s.is_success(), "B creates {path}: {s} {v}");
+            keep(&v, ptr);
+        }
+        let (_, pc) = app.get(&b_key, "personal_contact/").await;
+        if let Some(pid) = pc["data"][0]["id"].as_str() {
+            let (_, shared) = app
+                .post(
+                    &b_key,
+                    "personal_contact/bulk_action/",
+                    &json!({"action": "send", "contact_ids": [pid]}),
+                )
+                .await;
+            let _ = shared;
+        }
+        let (_, tc) = app.get(&b_key, "team_contact/").await;
+        keep(&tc, "/data/0/id");
+        let (_, ev) = app.get(&b_key, "event/").await;
+        keep(&ev, "/data/0/id");
+        assert!(ids.len() >= 15, "one of everything: {ids:?}");
+        // B's own bulk edit finishes first (it changes B's lead in the background).
+        let (_, jobs) = app.get(&b_key, "bulk_action/edit/").await;
+        let job = jobs["data"][0]["id"].as_str().unwrap().to_string();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while app.get(&b_key, &format!("bulk_action/edit/{job}/")).await.1["status"] != "done" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "B's bulk edit finishes"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        let before = digest(&app).await;
+        let (_, doc) = app.get(&a_key, "../openapi.json").await;
+        let mut tried = 0;
+        let mut not_found = 0;
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            if !path.contains("{id}") && !path.contains("{user_id}") {
+                continue;
+            }
+            for method in ops.as_object().unwrap().keys() {
+                for id in &ids {
+                    let url = format!(
+                        "{}{}",
+                        app.url,
+                        path.replace("{id}", id)
+                            .replace("{user_id}", id)
+                            .replace("{kind}", "note")
+                            .replace("{object_type}", "lead")
+                    );
+                    let req = match method.as_str() {
+                        "get" => app.http.get(&url),
+                        "put" => app.http.put(&url).json(&json!({})),
+                        "post" => app.http.post(&url).json(&json!({})),
+                        "delete" => app.http.delete(&url),
+                        other => panic!("method {other}"),
+                    };
+                    let s = req
+                        .basic_auth(&a_key, Some(""))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status();
+                    tried += 1;
+                    assert!(
+                        s == StatusCode::NOT_FOUND || s == StatusCode::BAD_REQUEST,
+                        "{engine:?}: {} {path} with B's {id} answered {s}",
+                        method.to_uppercase()
+                    );
+                    if s == StatusCode::NOT_FOUND {
+                        not_found += 1;
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{engine:?}: {tried} requests with B's ids, {not_found} answered 404, the rest 400"
+        );
+        assert!(tried > 500, "{tried}");
+        assert_eq!(digest(&app).await, before, "nothing changed");
+    }
+}
