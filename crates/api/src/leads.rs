@@ -41,6 +41,73 @@ pub fn routes() -> Router<ApiState> {
         )
         .route("/api/v1/bulk_action/delete/{id}", get(get_job))
         .route("/api/v1/data/search", axum::routing::post(search))
+        .route(
+            "/api/v1/status/lead",
+            get(list_statuses).post(create_status),
+        )
+        .route(
+            "/api/v1/status/lead/{id}",
+            axum::routing::put(rename_status).delete(delete_status),
+        )
+}
+
+fn status(s: &corral_store::model::LeadStatusRow) -> Value {
+    json!({"id": s.id, "label": s.label, "organization_id": s.workspace_id})
+}
+
+async fn list_statuses(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    let all = st.services.lead_statuses(&actor).await?;
+    let data: Vec<Value> = all.iter().map(status).collect();
+    Ok(Json(json!({"data": data, "has_more": false})).into_response())
+}
+
+fn status_body(bytes: &Bytes) -> Result<String, ApiError> {
+    let m = json_object(bytes)?;
+    for k in m.keys() {
+        if k != "label" {
+            return Err(ApiError::field(k, format!("`{k}` is not a status field.")));
+        }
+    }
+    match m.get("label") {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(ApiError::field(
+            "label",
+            "`label` is required: the status's name.",
+        )),
+    }
+}
+
+async fn create_status(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let label = status_body(&bytes)?;
+    let s = st.services.create_lead_status(&actor, &label).await?;
+    Ok(Json(status(&s)).into_response())
+}
+
+async fn rename_status(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let label = status_body(&bytes)?;
+    let s = st.services.rename_lead_status(&actor, &id, &label).await?;
+    Ok(Json(status(&s)).into_response())
+}
+
+async fn delete_status(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    st.services.delete_lead_status(&actor, &id).await?;
+    Ok(Json(json!({})).into_response())
 }
 
 /// Advanced filtering (`POST /data/search/`): a query tree over the leads the member sees,

@@ -705,3 +705,145 @@ async fn lead_event(
     )
     .await
 }
+
+impl Services {
+    fn status_label(label: &str) -> Result<String> {
+        let l = label.trim();
+        if l.is_empty() || l.chars().count() > 100 {
+            return Err(ServiceError::field(
+                "label",
+                "A status needs a label of 1 to 100 characters.",
+            ));
+        }
+        Ok(l.to_string())
+    }
+
+    /// Adds a lead status at the end (needs `manage_customizations`).
+    pub async fn create_lead_status(&self, actor: &Actor, label: &str) -> Result<LeadStatusRow> {
+        actor.require(Permission::ManageCustomizations)?;
+        let label = Self::status_label(label)?;
+        let mut tx = self.db().write().await?;
+        let existing = leads::statuses(&mut tx, &actor.workspace_id).await?;
+        let row = LeadStatusRow {
+            id: format!("stat_{}", random_base62(43)),
+            workspace_id: actor.workspace_id.clone(),
+            label: label.clone(),
+            sort_order: existing.iter().map(|s| s.sort_order).max().unwrap_or(0) + 1,
+            date_created: now(),
+        };
+        leads::insert_status(&mut tx, &row)
+            .await
+            .map_err(|e| match e {
+                corral_store::StoreError::Conflict(_) => {
+                    ServiceError::field("label", format!("There is already a status '{label}'."))
+                }
+                e => e.into(),
+            })?;
+        status_event(
+            &mut tx,
+            actor,
+            &row.id,
+            "created",
+            json!({}),
+            json!({"label": row.label}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Renames a lead status (needs `manage_customizations`).
+    pub async fn rename_lead_status(
+        &self,
+        actor: &Actor,
+        id: &str,
+        label: &str,
+    ) -> Result<LeadStatusRow> {
+        actor.require(Permission::ManageCustomizations)?;
+        let label = Self::status_label(label)?;
+        let mut tx = self.db().write().await?;
+        let before = leads::statuses(&mut tx, &actor.workspace_id)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| ServiceError::not_found("Lead status"))?;
+        leads::rename_status(&mut tx, &actor.workspace_id, id, &label)
+            .await
+            .map_err(|e| match e {
+                corral_store::StoreError::Conflict(_) => {
+                    ServiceError::field("label", format!("There is already a status '{label}'."))
+                }
+                e => e.into(),
+            })?;
+        status_event(
+            &mut tx,
+            actor,
+            id,
+            "updated",
+            json!({"label": before.label}),
+            json!({"label": label}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LeadStatusRow { label, ..before })
+    }
+
+    /// Deletes a lead status no lead is in (move them first), never the last one.
+    pub async fn delete_lead_status(&self, actor: &Actor, id: &str) -> Result<()> {
+        actor.require(Permission::ManageCustomizations)?;
+        let mut tx = self.db().write().await?;
+        let all = leads::statuses(&mut tx, &actor.workspace_id).await?;
+        let s = all
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| ServiceError::not_found("Lead status"))?;
+        if all.len() == 1 {
+            return Err(ServiceError::Conflict(
+                "A workspace keeps at least one lead status.".into(),
+            ));
+        }
+        let n = leads::count_in_status(&mut tx, &actor.workspace_id, id).await?;
+        if n > 0 {
+            return Err(ServiceError::Conflict(format!(
+                "{n} lead(s) are in '{}'. Move them to another status first (a bulk edit with set_lead_status does it).",
+                s.label
+            )));
+        }
+        leads::delete_status(&mut tx, &actor.workspace_id, id).await?;
+        status_event(
+            &mut tx,
+            actor,
+            id,
+            "deleted",
+            json!({"label": s.label}),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn status_event(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<()> {
+    crate::audit::record(
+        tx,
+        Some(actor),
+        &actor.organization_id,
+        &actor.workspace_id,
+        crate::audit::Change {
+            object_type: "status.lead",
+            object_id: id,
+            action,
+            before,
+            after,
+        },
+    )
+    .await
+}

@@ -1137,3 +1137,101 @@ async fn lead_events_show_changes_to_those_who_may_see_the_lead() {
         assert!(none["data"].as_array().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn lead_statuses_can_be_added_renamed_and_deleted_when_unused() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let owner = key(&app.demo()["members"][0]);
+        let (s, list) = app.get(&owner, "status/lead/").await;
+        assert_eq!(s, StatusCode::OK);
+        let first = list["data"].as_array().unwrap().clone();
+        assert_eq!(first.len(), 4, "{list}");
+        let (s, st) = app
+            .post(&owner, "status/lead/", &json!({"label": "Nurture"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{st}");
+        let sid = st["id"].as_str().unwrap().to_string();
+        assert!(sid.starts_with("stat_"));
+        let (_, list) = app.get(&owner, "status/lead/").await;
+        assert_eq!(
+            list["data"].as_array().unwrap().last().unwrap()["label"],
+            "Nurture"
+        );
+
+        // Bad input and missing permission change nothing.
+        let taken = first[0]["label"].clone();
+        for (body, field) in [
+            (json!({"label": taken}), "label"),
+            (json!({"label": "  "}), "label"),
+            (json!({}), "label"),
+            (json!({"label": "X", "color": "red"}), "color"),
+        ] {
+            let (s, err) = app.post(&owner, "status/lead/", &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body} {err}");
+            assert!(err["field-errors"][field].is_string(), "{err}");
+        }
+        let (s, _) = app
+            .post(
+                &key(&app.demo_member("user")),
+                "status/lead/",
+                &json!({"label": "Mine"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.get(&owner, "status/lead/").await.1["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            5
+        );
+
+        // Rename; a taken label or an unknown id is refused.
+        let (s, r) = app
+            .put(
+                &owner,
+                &format!("status/lead/{sid}/"),
+                &json!({"label": "Nurturing"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["label"], "Nurturing");
+        let (s, _) = app
+            .put(
+                &owner,
+                &format!("status/lead/{sid}/"),
+                &json!({"label": taken}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _) = app
+            .put(&owner, "status/lead/stat_nope/", &json!({"label": "Y"}))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // A status in use cannot go until its leads move.
+        let (_, lead) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Slow burner", "status_id": sid}),
+            )
+            .await;
+        assert_eq!(lead["status_label"], "Nurturing");
+        let (s, err) = app.delete(&owner, &format!("status/lead/{sid}/")).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{err}");
+        app.put(
+            &owner,
+            &format!("lead/{}/", lead["id"].as_str().unwrap()),
+            &json!({"status_id": first[0]["id"]}),
+        )
+        .await;
+        let (s, _) = app.delete(&owner, &format!("status/lead/{sid}/")).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, list) = app.get(&owner, "status/lead/").await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 4);
+        let (s, _) = app.delete(&owner, &format!("status/lead/{sid}/")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+}

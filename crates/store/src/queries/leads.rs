@@ -54,6 +54,26 @@ pub async fn insert_status(tx: &mut Tx, s: &LeadStatusRow) -> Result<()> {
     Ok(())
 }
 
+/// Renames a status; false when the workspace has no such status.
+pub async fn rename_status(tx: &mut Tx, workspace_id: &str, id: &str, label: &str) -> Result<bool> {
+    let n = on_guarded!(tx, c => sqlx::query("UPDATE lead_statuses SET label = $3 WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).bind(label).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(n == 1)
+}
+
+pub async fn delete_status(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM lead_statuses WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Leads (of any visibility) in a status.
+pub async fn count_in_status(tx: &mut Tx, workspace_id: &str, status_id: &str) -> Result<i64> {
+    on!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM leads WHERE workspace_id = $1 AND status_id = $2")
+        .bind(workspace_id).bind(status_id).fetch_one(c).await).map_err(db_err)
+}
+
 pub async fn statuses(tx: &mut Tx, workspace_id: &str) -> Result<Vec<LeadStatusRow>> {
     on!(tx, c => sqlx::query_as::<_, LeadStatusRow>("SELECT id, workspace_id, label, sort_order, date_created FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order, id")
         .bind(workspace_id).fetch_all(c).await).map_err(db_err)
