@@ -65,19 +65,9 @@ async fn list_statuses(
 }
 
 fn status_body(bytes: &Bytes) -> Result<String, ApiError> {
-    let m = json_object(bytes)?;
-    for k in m.keys() {
-        if k != "label" {
-            return Err(ApiError::field(k, format!("`{k}` is not a status field.")));
-        }
-    }
-    match m.get("label") {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(ApiError::field(
-            "label",
-            "`label` is required: the status's name.",
-        )),
-    }
+    let b = crate::body::Body(json_object(bytes)?);
+    b.only(&["label"])?;
+    b.required_str("label")
 }
 
 async fn create_status(
@@ -118,22 +108,18 @@ async fn search(
     RawQuery(q): RawQuery,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let m = json_object(&bytes)?;
-    for k in m.keys() {
-        if !matches!(
-            k.as_str(),
-            "query"
-                | "_skip"
-                | "_limit"
-                | "cursor"
-                | "_fields"
-                | "results_limit"
-                | "sort"
-                | "include_counts"
-        ) {
-            return Err(ApiError::field(k, format!("`{k}` is not a search field.")));
-        }
-    }
+    let b = crate::body::Body(json_object(&bytes)?);
+    b.only(&[
+        "query",
+        "_skip",
+        "_limit",
+        "cursor",
+        "_fields",
+        "results_limit",
+        "sort",
+        "include_counts",
+    ])?;
+    let m = b.0;
     let tree = match m.get("query") {
         Some(v @ Value::Object(_)) => v,
         _ => {
@@ -154,19 +140,14 @@ async fn search(
             Some(_) => Err(ApiError::field(k, format!("`{k}` must be a whole number."))),
         }
     };
+    // Paging from the body (or, as on lists, the query string).
     let from_query = Params::from_query(q.as_deref());
-    let mut paging = vec![];
-    if let Some(s) = number("cursor")?.or(number("_skip")?) {
-        paging.push(format!("_skip={s}"));
-    } else if let Some(s) = from_query.get("_skip") {
-        paging.push(format!("_skip={s}"));
-    }
-    if let Some(l) = number("_limit")? {
-        paging.push(format!("_limit={l}"));
-    } else if let Some(l) = from_query.get("_limit") {
-        paging.push(format!("_limit={l}"));
-    }
-    let (skip, mut limit) = Params::from_query(Some(&paging.join("&"))).paging(100, 200)?;
+    let (query_skip, query_limit) = from_query.paging(100, 200)?;
+    let (skip, mut limit) = crate::params::check_paging(
+        number("cursor")?.or(number("_skip")?).unwrap_or(query_skip),
+        number("_limit")?.unwrap_or(query_limit),
+        200,
+    )?;
     let cap = number("results_limit")?;
     if let Some(c) = cap {
         if c < 0 {

@@ -38,26 +38,11 @@ impl Params {
 
     /// `_skip` and `_limit`, checked against the resource's maximum page size.
     pub fn paging(&self, default_limit: i64, max_limit: i64) -> Result<(i64, i64), ApiError> {
-        let skip = self.int("_skip", 0)?;
-        let limit = self.int("_limit", default_limit)?;
-        if skip < 0 {
-            return Err(ApiError::field("_skip", "`_skip` cannot be negative."));
-        }
-        if skip > MAX_SKIP {
-            return Err(ApiError::field(
-                "_skip",
-                format!(
-                    "Paging this deep is not supported (max_skip = {MAX_SKIP}). Narrow the query, page by date ranges, or use an export."
-                ),
-            ));
-        }
-        if limit < 1 || limit > max_limit {
-            return Err(ApiError::field(
-                "_limit",
-                format!("`_limit` must be between 1 and {max_limit}."),
-            ));
-        }
-        Ok((skip, limit))
+        check_paging(
+            self.int("_skip", 0)?,
+            self.int("_limit", default_limit)?,
+            max_limit,
+        )
     }
 
     /// The `_fields` selection, if any.
@@ -71,6 +56,28 @@ impl Params {
                     .collect()
             })
     }
+}
+
+/// `_skip` and `_limit` checked against the resource's maximum page size (query string or body).
+pub fn check_paging(skip: i64, limit: i64, max_limit: i64) -> Result<(i64, i64), ApiError> {
+    if skip < 0 {
+        return Err(ApiError::field("_skip", "`_skip` cannot be negative."));
+    }
+    if skip > MAX_SKIP {
+        return Err(ApiError::field(
+            "_skip",
+            format!(
+                "Paging this deep is not supported (max_skip = {MAX_SKIP}). Narrow the query, page by date ranges, or use an export."
+            ),
+        ));
+    }
+    if limit < 1 || limit > max_limit {
+        return Err(ApiError::field(
+            "_limit",
+            format!("`_limit` must be between 1 and {max_limit}."),
+        ));
+    }
+    Ok((skip, limit))
 }
 
 /// Keeps only the selected top-level keys of an object.

@@ -887,7 +887,7 @@ impl Services {
 
     /// The round-robin pool: active members with round robin on, or the active members of a
     /// group; without the offline ones when `skip_offline`. Sorted, so rotation is stable.
-    async fn pool_in(
+    pub(crate) async fn pool_in(
         &self,
         tx: &mut Tx,
         workspace_id: &str,

@@ -389,17 +389,11 @@ impl Services {
                     .ok_or_else(|| {
                         ServiceError::field(field, format!("There is no group '{t}'."))
                     })?;
-                let in_group = corral_store::queries::groups::member_ids(tx, t).await?;
-                let active: Vec<String> = memberships::list_members(tx, &actor.workspace_id)
-                    .await?
-                    .into_iter()
-                    .filter(|m| {
-                        m.membership.status == "active"
-                            && m.membership.user_id != leaver
-                            && in_group.contains(&m.membership.user_id)
-                    })
-                    .map(|m| m.membership.user_id)
-                    .collect();
+                // The same pool round robin uses for a group, without the leaver.
+                let mut active = self
+                    .pool_in(tx, &actor.workspace_id, Some(t), false)
+                    .await?;
+                active.retain(|u| u != leaver);
                 if active.is_empty() {
                     return Err(ServiceError::field(
                         field,

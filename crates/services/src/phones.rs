@@ -215,13 +215,7 @@ impl Services {
             require_admin(actor)?;
         }
         let mut tx = self.db().read().await?;
-        // Someone who is not a member here is "not found", like every other id.
-        if memberships::find(&mut tx, &actor.workspace_id, user_id)
-            .await?
-            .is_none_or(|m| m.status == "removed")
-        {
-            return Err(ServiceError::not_found("Member"));
-        }
+        require_member_here(&mut tx, &actor.workspace_id, user_id).await?;
         Ok(q::forwarding(&mut tx, &actor.workspace_id)
             .await?
             .into_iter()
@@ -240,12 +234,7 @@ impl Services {
             require_admin(actor)?;
         }
         let mut tx = self.db().write().await?;
-        if memberships::find(&mut tx, &actor.workspace_id, user_id)
-            .await?
-            .is_none_or(|m| m.status == "removed")
-        {
-            return Err(ServiceError::not_found("Member"));
-        }
+        require_member_here(&mut tx, &actor.workspace_id, user_id).await?;
         let row = match f {
             None => {
                 q::delete_forwarding(&mut tx, &actor.workspace_id, user_id).await?;
@@ -370,4 +359,15 @@ impl Services {
             names,
         })
     }
+}
+
+/// A member of the workspace (active or deactivated): anyone else is "not found".
+async fn require_member_here(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<()> {
+    if memberships::find(tx, workspace_id, user_id)
+        .await?
+        .is_none_or(|m| m.status == "removed")
+    {
+        return Err(ServiceError::not_found("Member"));
+    }
+    Ok(())
 }

@@ -343,13 +343,6 @@ impl Services {
         self.presence().replace_remote(rows);
         Ok(())
     }
-
-    /// The nodes that sent a heartbeat recently (this one included, on PostgreSQL).
-    pub async fn cluster_nodes(&self) -> crate::Result<Vec<String>> {
-        let mut tx = self.db().read().await?;
-        let since = corral_store::now() - chrono::Duration::seconds(DEAD_AFTER_SECS);
-        Ok(cluster::live_nodes(&mut tx, since).await?)
-    }
 }
 
 #[cfg(test)]

@@ -50,12 +50,6 @@ pub async fn forget_dead_nodes(tx: &mut Tx, before: Ts) -> Result<u64> {
     .map_err(db_err)
 }
 
-/// Nodes with a heartbeat since `alive_since`.
-pub async fn live_nodes(tx: &mut Tx, alive_since: Ts) -> Result<Vec<String>> {
-    on!(tx, c => sqlx::query_scalar::<_, String>("SELECT node_id FROM cluster_nodes WHERE heartbeat_at >= $1 ORDER BY node_id")
-        .bind(alive_since).fetch_all(c).await).map_err(db_err)
-}
-
 /// Sends `payload` to every node listening on `channel` when the transaction commits
 /// (PostgreSQL `NOTIFY`). SQLite runs one node, so there is no one else to tell.
 pub async fn notify(tx: &mut Tx, channel: &str, payload: &str) -> Result<()> {
