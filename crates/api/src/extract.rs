@@ -2,12 +2,17 @@
 //! the browser's session cookie for the web UI's own scripts. Cookie-authenticated requests
 //! that change something must echo the CSRF cookie in `X-CSRF-Token`.
 
-use axum::extract::FromRequestParts;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use base64::Engine as _;
 use corral_domain::Actor;
 use corral_services::ServiceError;
+use corral_services::ratelimit::{RateStatus, endpoint_group};
 
 use crate::{ApiError, ApiState};
 
@@ -78,6 +83,8 @@ impl FromRequestParts<ApiState> for ApiActor {
     ) -> Result<Self, Self::Rejection> {
         if let Some(key) = basic_username(&parts.headers)? {
             let actor = state.services.authenticate_api_key(&key).await?;
+            let credential = corral_services::secrets::token_hash(&key);
+            count_request(parts, state, &actor, &credential[..16]).await?;
             return Ok(ApiActor(with_request_id(actor, parts)));
         }
         if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
@@ -97,10 +104,68 @@ impl FromRequestParts<ApiState> for ApiActor {
                 }
             }
             let actor = state.services.authenticate_session(&token).await?;
+            let credential = format!("user:{}", actor.user_id);
+            count_request(parts, state, &actor, &credential).await?;
             return Ok(ApiActor(with_request_id(actor, parts)));
         }
         Err(unauthorized(
             "Authentication required: send your API key as the HTTP Basic username.",
         ))
     }
+}
+
+/// Where the rate limiter leaves the figures of the `RateLimit` header for
+/// [`rate_limit_headers`] to put on the response.
+#[derive(Clone, Default)]
+struct RateSlot(Arc<Mutex<Option<RateStatus>>>);
+
+/// Counts the request against its API key's (or user's) and its workspace's rate limits.
+async fn count_request(
+    parts: &Parts,
+    state: &ApiState,
+    actor: &Actor,
+    credential: &str,
+) -> Result<(), ApiError> {
+    let group = endpoint_group(parts.method.as_str(), parts.uri.path());
+    let status = state
+        .services
+        .check_rate_limit(actor, credential, &group)
+        .await?;
+    if let (Some(status), Some(slot)) = (status, parts.extensions.get::<RateSlot>())
+        && let Ok(mut s) = slot.0.lock()
+    {
+        *s = Some(status);
+    }
+    Ok(())
+}
+
+/// Puts the rate-limit figures on API responses: `RateLimit: limit=…, remaining=…, reset=…`
+/// (the comma form the official Python client parses) and the older `X-Rate-Limit-*`
+/// headers other Close clients read.
+pub async fn rate_limit_headers(mut req: Request, next: Next) -> Response {
+    let slot = RateSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut resp = next.run(req).await;
+    let status = slot.0.lock().ok().and_then(|s| *s);
+    if let Some(s) = status {
+        let h = resp.headers_mut();
+        let pairs = [
+            (
+                "ratelimit",
+                format!(
+                    "limit={}, remaining={}, reset={}",
+                    s.limit, s.remaining, s.reset_secs
+                ),
+            ),
+            ("x-rate-limit-limit", s.limit.to_string()),
+            ("x-rate-limit-remaining", s.remaining.to_string()),
+            ("x-rate-limit-reset", s.reset_secs.to_string()),
+        ];
+        for (name, value) in pairs {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(name, v);
+            }
+        }
+    }
+    resp
 }

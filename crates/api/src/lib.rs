@@ -38,6 +38,7 @@ pub struct ApiState {
 /// The `/api` router (API v1 plus the OpenAPI document) and SCIM 2.0 at `/scim/v2`.
 pub fn router(services: Services) -> Router {
     v1::routes()
+        .layer(axum::middleware::from_fn(extract::rate_limit_headers))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
         .with_state(ApiState {
             services: services.clone(),

@@ -184,6 +184,7 @@ async fn setup(cli: &Cli) -> Res<World> {
         public_url: None,
         smtp: None,
         invitation_ttl: None,
+        rate_limit: None,
     })
     .await?;
     let s = running.services.clone();
@@ -300,7 +301,12 @@ async fn setup(cli: &Cli) -> Res<World> {
             t(0),
         ]);
         for (i, u) in members.iter().enumerate().filter(|(i, _)| i % 10 == g) {
-            gm.push(vec![Arg::Text(gid.clone()), Arg::Text(u.clone()), t(i)]);
+            gm.push(vec![
+                Arg::Text(ws.clone()),
+                Arg::Text(gid.clone()),
+                Arg::Text(u.clone()),
+                t(i),
+            ]);
         }
     }
     insert_rows(
@@ -311,7 +317,7 @@ async fn setup(cli: &Cli) -> Res<World> {
     .await?;
     insert_rows(
         &db,
-        "INSERT INTO group_members (group_id, user_id, date_created)",
+        "INSERT INTO group_members (workspace_id, group_id, user_id, date_created)",
         &gm,
     )
     .await?;
@@ -344,6 +350,7 @@ async fn setup(cli: &Cli) -> Res<World> {
             ]);
             if let Some(h) = holder {
                 vals.push(vec![
+                    Arg::Text(ws.clone()),
                     Arg::Text(lid.clone()),
                     Arg::Text(lead_owner.clone()),
                     Arg::Text(members[h].clone()),
@@ -408,7 +415,7 @@ async fn setup(cli: &Cli) -> Res<World> {
         .await?;
         insert_rows(
             &db,
-            "INSERT INTO lead_field_values (lead_id, field_id, value, position)",
+            "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position)",
             &vals,
         )
         .await?;
@@ -477,6 +484,7 @@ async fn setup(cli: &Cli) -> Res<World> {
                 public_url: None,
                 smtp: None,
                 invitation_ttl: None,
+                rate_limit: None,
             })
             .await?,
         );
@@ -640,9 +648,9 @@ async fn p1(w: &World, secs: u64) -> Res<Row> {
 
 async fn raw_page(db: &Db, ws: &str, field: &str, user: &str) -> Res<()> {
     let mut tx: Tx = db.read().await.map_err(err)?;
-    let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.field_id = $2 AND v.value = $3) ORDER BY l.date_updated DESC, l.id DESC LIMIT 100")
+    let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.workspace_id = $1 AND v.field_id = $2 AND v.value = $3) ORDER BY l.date_updated DESC, l.id DESC LIMIT 100")
         .bind(ws).bind(field).bind(user).fetch_all(c).await).map_err(err)?;
-    let _: i64 = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.field_id = $2 AND v.value = $3)")
+    let _: i64 = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.workspace_id = $1 AND v.field_id = $2 AND v.value = $3)")
         .bind(ws).bind(field).bind(user).fetch_one(c).await).map_err(err)?;
     let mut sql = Sql::new("SELECT lead_id FROM lead_field_values WHERE lead_id IN ");
     sql.list(&ids);
@@ -675,8 +683,8 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
         let t = Instant::now();
         let mut tx = w.db.write().await.map_err(err)?;
         let now = Utc::now();
-        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT lead_id FROM lead_field_values WHERE field_id = $1 AND value = $2")
-            .bind(&w.lead_owner).bind(&w.members[0]).fetch_all(c).await).map_err(err)?;
+        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT lead_id FROM lead_field_values WHERE workspace_id = $3 AND field_id = $1 AND value = $2")
+            .bind(&w.lead_owner).bind(&w.members[0]).bind(&w.ws).fetch_all(c).await).map_err(err)?;
         corral_store::queries::leads::move_field_holder(
             &mut tx,
             &w.lead_owner,
@@ -741,13 +749,14 @@ async fn p3(w: &World) -> Res<Row> {
     let raw = {
         let t = Instant::now();
         let mut tx = w.db.write().await.map_err(err)?;
-        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM lead_field_values v WHERE v.lead_id = l.id AND v.field_id = $2) ORDER BY l.date_created LIMIT 100000")
+        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM lead_field_values v WHERE v.workspace_id = l.workspace_id AND v.lead_id = l.id AND v.field_id = $2) ORDER BY l.date_created LIMIT 100000")
             .bind(&w.ws).bind(&w.lead_owner).fetch_all(c).await).map_err(err)?;
         let rows: Vec<Vec<Arg>> = ids
             .iter()
             .enumerate()
             .map(|(i, l)| {
                 vec![
+                    Arg::Text(w.ws.clone()),
                     Arg::Text(l.clone()),
                     Arg::Text(w.lead_owner.clone()),
                     Arg::Text(w.members[i % 50].clone()),
@@ -757,7 +766,7 @@ async fn p3(w: &World) -> Res<Row> {
             .collect();
         for chunk in rows.chunks(500) {
             let mut sql = Sql::new(
-                "INSERT INTO lead_field_values (lead_id, field_id, value, position) VALUES ",
+                "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) VALUES ",
             );
             for (i, r) in chunk.iter().enumerate() {
                 if i > 0 {

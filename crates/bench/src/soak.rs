@@ -66,6 +66,8 @@ async fn start(binary: &std::path::Path, leads: usize) -> Res<Server> {
         .arg("--data-dir")
         .arg(&dir)
         .env("CORRAL_LOG", "warn")
+        // The soak measures the server, not the rate limiter.
+        .env("CORRAL_API_RATE_LIMIT", "off")
         .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

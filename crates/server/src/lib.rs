@@ -37,6 +37,8 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// How long invitation links stay valid (default 7 days).
     pub invitation_ttl: Option<std::time::Duration>,
+    /// API rate limits per key and endpoint group; None lets every request through.
+    pub rate_limit: Option<corral_services::ratelimit::RateLimits>,
 }
 
 impl Config {
@@ -243,6 +245,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
                 None => ServiceConfig::default().invitation_ttl,
             },
             job_lease: job_lease(),
+            rate_limit: config.rate_limit,
             ..ServiceConfig::default()
         },
     );

@@ -86,6 +86,20 @@ fn invitation_ttl() -> Option<std::time::Duration> {
     Some(std::time::Duration::from_secs_f64(hours * 3600.0))
 }
 
+/// `CORRAL_API_RATE_LIMIT`: requests per second per API key and endpoint group (`N`, counted
+/// over 10-second windows), `N/SECONDS`, or `off`; default 20 per second, three times that
+/// per workspace. Exits on a value it cannot read rather than running unprotected.
+fn rate_limit() -> Option<corral_services::ratelimit::RateLimits> {
+    let raw = std::env::var("CORRAL_API_RATE_LIMIT").unwrap_or_else(|_| "20".into());
+    match corral_services::ratelimit::RateLimits::parse(&raw) {
+        Ok(limits) => limits,
+        Err(e) => {
+            eprintln!("error: CORRAL_API_RATE_LIMIT: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     init_logging();
@@ -107,6 +121,7 @@ async fn main() -> ExitCode {
                 public_url,
                 smtp: smtp_config(),
                 invitation_ttl: invitation_ttl(),
+                rate_limit: rate_limit(),
             };
             match corral::start(config).await {
                 Ok(running) => {
@@ -126,6 +141,7 @@ async fn main() -> ExitCode {
                 public_url: None,
                 smtp: None,
                 invitation_ttl: None,
+                rate_limit: None,
             };
             corral::open_database(&config)
                 .await

@@ -1019,8 +1019,16 @@ impl Services {
             .zip(picks)
             .map(|(lead_id, pick)| (lead_id.clone(), pool[pick].clone()))
             .collect();
-        leads::assign_field_many(&mut tx, &field_id, &assigned, &actor.user_id, &who, now())
-            .await?;
+        leads::assign_field_many(
+            &mut tx,
+            &actor.workspace_id,
+            &field_id,
+            &assigned,
+            &actor.user_id,
+            &who,
+            now(),
+        )
+        .await?;
         crate::audit::record(
             &mut tx,
             Some(actor),

@@ -17,6 +17,7 @@ pub mod offboarding;
 pub mod outbox;
 pub mod phones;
 pub mod presence;
+pub mod ratelimit;
 pub mod reports;
 pub mod roles;
 pub mod scim;
@@ -52,6 +53,8 @@ pub struct ServiceConfig {
     /// How long a node holds a background job between batches; another node takes the job
     /// over when the lease runs out (its node died).
     pub job_lease: chrono::Duration,
+    /// API rate limits; None lets every request through.
+    pub rate_limit: Option<ratelimit::RateLimits>,
 }
 
 impl Default for ServiceConfig {
@@ -64,6 +67,7 @@ impl Default for ServiceConfig {
             mail_configured: false,
             invitation_ttl: chrono::Duration::days(7),
             job_lease: chrono::Duration::seconds(60),
+            rate_limit: None,
         }
     }
 }
@@ -81,6 +85,7 @@ struct Inner {
     /// an authenticated request costs no write at all.
     last_touch: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
     presence: presence::Presence,
+    rates: ratelimit::RateLedger,
 }
 
 impl Services {
@@ -91,6 +96,7 @@ impl Services {
                 config,
                 last_touch: Default::default(),
                 presence: Default::default(),
+                rates: Default::default(),
             }),
         }
     }
@@ -106,6 +112,11 @@ impl Services {
     /// Who is online on this node's pages.
     pub fn presence(&self) -> &presence::Presence {
         &self.inner.presence
+    }
+
+    /// This node's share of the API rate-limit quotas.
+    pub(crate) fn rate_ledger(&self) -> &ratelimit::RateLedger {
+        &self.inner.rates
     }
 
     /// Whether this node should write activity for `key` now (at most once a minute).

@@ -339,6 +339,7 @@ impl Services {
         )
         .await?;
         let rows = cluster::remote_presence(&mut tx, &node, alive_since).await?;
+        cluster::forget_rate_windows(&mut tx, now.timestamp() - 3600).await?;
         tx.commit().await?;
         self.presence().replace_remote(rows);
         Ok(())

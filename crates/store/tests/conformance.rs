@@ -543,3 +543,169 @@ async fn migrations_are_idempotent() {
         t.db.ping().await.unwrap();
     }
 }
+
+/// Tables holding one workspace's data: sharded by `workspace_id` on a distributed
+/// PostgreSQL (the README's "Sharding by workspace" lists the same).
+const DISTRIBUTED: &[&str] = &[
+    "roles",
+    "memberships",
+    "groups",
+    "group_members",
+    "custom_fields",
+    "lead_statuses",
+    "leads",
+    "lead_field_values",
+    "contacts",
+    "contact_channels",
+    "pipelines",
+    "opportunity_statuses",
+    "opportunities",
+    "tasks",
+    "activities",
+    "bulk_jobs",
+    "bulk_job_items",
+    "exports",
+    "offboardings",
+    "round_robin_state",
+    "personal_contacts",
+    "team_contacts",
+    "sharing_settings",
+    "phone_numbers",
+    "call_forwarding",
+    "assignment_settings",
+    "presence_sessions",
+    "saved_searches",
+    "saved_search_shares",
+    "scim_groups",
+    "rate_limit_counters",
+];
+
+/// Tables read before a workspace is known, or spanning an organization: whole on every
+/// node (reference tables).
+const REFERENCE: &[&str] = &[
+    "users",
+    "organizations",
+    "org_members",
+    "workspaces",
+    "sessions",
+    "api_keys",
+    "login_failures",
+    "setup_tokens",
+    "invitations",
+    "email_outbox",
+    "audit_log",
+    "seat_changes",
+    "scim_tokens",
+    "scim_settings",
+    "scim_users",
+    "scim_activity",
+    "cluster_nodes",
+    "password_resets",
+];
+
+#[tokio::test]
+async fn every_table_is_classified_and_workspace_tables_lead_their_keys_with_the_workspace() {
+    let readme = include_str!("../../../README.md");
+    for t in DISTRIBUTED {
+        assert!(
+            readme.contains(&format!("create_distributed_table('{t}', 'workspace_id')")),
+            "README does not distribute {t}"
+        );
+    }
+    for t in REFERENCE {
+        assert!(
+            readme.contains(&format!("create_reference_table('{t}')")),
+            "README does not make {t} a reference table"
+        );
+    }
+    for t in engines().await {
+        let mut tx = t.db.read().await.unwrap();
+        match &mut tx {
+            Tx::Sqlite(c) => {
+                let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'")
+                    .fetch_all(&mut **c).await.unwrap();
+                for table in &tables {
+                    if DISTRIBUTED.contains(&table.as_str()) {
+                        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = 'workspace_id' AND (\"notnull\" = 1 OR pk > 0)")
+                            .bind(table).fetch_one(&mut **c).await.unwrap();
+                        assert_eq!(n, 1, "{table} has no NOT NULL workspace_id");
+                    } else {
+                        assert!(
+                            REFERENCE.contains(&table.as_str()),
+                            "table {table} is neither distributed nor a reference table"
+                        );
+                    }
+                }
+                // PostgreSQL-only tables are fine; every listed table exists on one engine.
+            }
+            Tx::Postgres(c) => {
+                let tables: Vec<String> = sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'")
+                    .fetch_all(&mut **c).await.unwrap();
+                for name in DISTRIBUTED.iter().chain(REFERENCE) {
+                    assert!(tables.iter().any(|t| t == name), "no table {name}");
+                }
+                for table in &tables {
+                    assert!(
+                        DISTRIBUTED.contains(&table.as_str())
+                            || REFERENCE.contains(&table.as_str()),
+                        "table {table} is neither distributed nor a reference table"
+                    );
+                }
+                for table in DISTRIBUTED {
+                    let nullable: String = sqlx::query_scalar("SELECT is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'workspace_id'")
+                        .bind(table).fetch_one(&mut **c).await.unwrap();
+                    assert_eq!(nullable, "NO", "{table}.workspace_id may be NULL");
+                }
+                // (table, kind, first column, referenced table) of every key.
+                let keys: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT cl.relname::text, con.contype::text, a.attname::text, ref.relname::text \
+                     FROM pg_constraint con \
+                     JOIN pg_class cl ON cl.oid = con.conrelid \
+                     JOIN pg_namespace n ON n.oid = cl.relnamespace \
+                     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] \
+                     LEFT JOIN pg_class ref ON ref.oid = con.confrelid \
+                     WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f')",
+                )
+                .fetch_all(&mut **c)
+                .await
+                .unwrap();
+                for (table, kind, first, referenced) in &keys {
+                    let dist = DISTRIBUTED.contains(&table.as_str());
+                    let ref_dist = referenced
+                        .as_deref()
+                        .is_some_and(|r| DISTRIBUTED.contains(&r));
+                    match kind.as_str() {
+                        "p" | "u" if dist => assert_eq!(
+                            first, "workspace_id",
+                            "{table}: a key of kind {kind} starts with {first}"
+                        ),
+                        "f" if ref_dist => {
+                            assert!(dist, "reference table {table} points at {referenced:?}");
+                            assert_eq!(
+                                first, "workspace_id",
+                                "{table}: its key to {referenced:?} starts with {first}"
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                let unique_indexes: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT cl.relname::text, ix.relname::text, a.attname::text FROM pg_index i \
+                     JOIN pg_class cl ON cl.oid = i.indrelid \
+                     JOIN pg_class ix ON ix.oid = i.indexrelid \
+                     JOIN pg_namespace n ON n.oid = cl.relnamespace \
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+                     WHERE n.nspname = current_schema() AND i.indisunique",
+                )
+                .fetch_all(&mut **c)
+                .await
+                .unwrap();
+                for (table, index, first) in &unique_indexes {
+                    if DISTRIBUTED.contains(&table.as_str()) {
+                        assert_eq!(first, "workspace_id", "unique index {index} on {table}");
+                    }
+                }
+            }
+        }
+    }
+}

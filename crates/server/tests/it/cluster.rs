@@ -239,3 +239,86 @@ async fn two_nodes_share_presence_round_robin_and_jobs() {
     let _ = std::fs::remove_dir_all(&dir_a);
     let _ = std::fs::remove_dir_all(&dir_b);
 }
+
+/// API rate limits are one count over all nodes: two nodes hammered with the same key let
+/// through no more than the limit together (each alone would have let it all through).
+#[tokio::test]
+async fn two_nodes_share_api_rate_limits() {
+    let Some(pg) = corral_store::testing::postgres().await.unwrap() else {
+        assert!(
+            !corral_store::testing::postgres_required(),
+            "the two-node test needs PostgreSQL in CI"
+        );
+        eprintln!("note: CORRAL_TEST_POSTGRES_URL unset; the two-node rate-limit test is skipped");
+        return;
+    };
+    const LIMIT: usize = 40;
+    const WINDOW: i64 = 30;
+    let env = [("CORRAL_API_RATE_LIMIT", "40/30")];
+    let (dir_a, dir_b) = (
+        corral_store::testing::temp_dir("rl-a"),
+        corral_store::testing::temp_dir("rl-b"),
+    );
+    let a = start_with(&dir_a, Some(&pg.url), Some(0), &env).await;
+    let b = start_with(&dir_b, Some(&pg.url), None, &env).await;
+    let creds: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir_a.join("demo-credentials.json")).unwrap(),
+    )
+    .unwrap();
+    let key = creds["members"][0]["api_key"].as_str().unwrap().to_string();
+
+    // Start the burst early in a window so it all falls in one.
+    let into = chrono::Utc::now()
+        .timestamp_millis()
+        .rem_euclid(WINDOW * 1000);
+    if into > 5_000 {
+        tokio::time::sleep(Duration::from_millis((WINDOW * 1000 - into + 50) as u64)).await;
+    }
+    let http = client();
+    let mut tasks = Vec::new();
+    for (node, url) in [("a", a.url.clone()), ("b", b.url.clone())] {
+        for _ in 0..6 {
+            let (http, url, key) = (http.clone(), url.clone(), key.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut ok = 0;
+                let mut limited = 0;
+                for _ in 0..10 {
+                    let r = http
+                        .get(format!("{url}/api/v1/me/"))
+                        .basic_auth(&key, Some(""))
+                        .send()
+                        .await
+                        .unwrap();
+                    match r.status() {
+                        StatusCode::OK => ok += 1,
+                        StatusCode::TOO_MANY_REQUESTS => {
+                            let body: Value = r.json().await.unwrap();
+                            assert!(body["rate_reset"].as_i64().unwrap() >= 1, "{body}");
+                            limited += 1;
+                        }
+                        s => panic!("unexpected {s}"),
+                    }
+                }
+                (node, ok, limited)
+            }));
+        }
+    }
+    let mut per_node: HashMap<&str, (usize, usize)> = HashMap::new();
+    for t in tasks {
+        let (node, ok, limited) = t.await.unwrap();
+        let e = per_node.entry(node).or_default();
+        e.0 += ok;
+        e.1 += limited;
+    }
+    let ok: usize = per_node.values().map(|v| v.0).sum();
+    eprintln!("rate limit over two nodes: {per_node:?}");
+    // Each node saw 60 requests, more than the limit: unshared counts would pass 80.
+    assert!(
+        (LIMIT - 4..=LIMIT).contains(&ok),
+        "{ok} requests passed over both nodes; the limit is {LIMIT}: {per_node:?}"
+    );
+    assert!(
+        per_node.values().all(|v| v.0 > 0 && v.1 > 0),
+        "{per_node:?}"
+    );
+}

@@ -73,6 +73,8 @@ pub struct Options {
     pub invitation_ttl: Option<std::time::Duration>,
     /// The public URL links and cookie flags follow (the test still talks to the bind address).
     pub public_url: Option<String>,
+    /// API rate limits (tests run without them unless they test them).
+    pub rate_limit: Option<corral_services::ratelimit::RateLimits>,
 }
 
 pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
@@ -95,6 +97,7 @@ pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
         public_url: opts.public_url,
         smtp: opts.smtp,
         invitation_ttl: opts.invitation_ttl,
+        rate_limit: opts.rate_limit,
     };
     let running = corral::start(config).await.expect("server starts");
     let url = format!("http://{}", running.addr);

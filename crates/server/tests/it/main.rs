@@ -16,6 +16,7 @@ mod leads;
 mod offboarding;
 mod phones;
 mod procs;
+mod rate_limits;
 mod reports;
 mod roles_groups;
 mod scim;

@@ -52,6 +52,7 @@ pub async fn start_with(
     ])
     .arg(dir)
     .env("CORRAL_LOG", "warn")
+    .env("CORRAL_API_RATE_LIMIT", "off")
     .env_remove("DATABASE_URL")
     .stdout(Stdio::null())
     .stderr(Stdio::null());

@@ -86,3 +86,50 @@ pub async fn lock_rotation(tx: &mut Tx, workspace_id: &str, key: &str) -> Result
     }
     Ok(())
 }
+
+/// Takes up to `want` requests of quota for `scope` in the window starting at `window_start`
+/// (epoch seconds) out of `limit` shared by every node; returns (granted, used after the
+/// grant). One statement, so concurrent nodes never hand out more than `limit` together.
+/// On SQLite (one node, which counts in memory) it grants what is asked.
+pub async fn lease_rate_quota(
+    tx: &mut Tx,
+    workspace_id: &str,
+    scope: &str,
+    window: (i64, i64),
+    want: i64,
+    limit: i64,
+) -> Result<(i64, i64)> {
+    let Tx::Postgres(t) = tx else {
+        return Ok((want.min(limit), want.min(limit)));
+    };
+    sqlx::query_as::<_, (i64, i64)>(
+        "INSERT INTO rate_limit_counters AS r (workspace_id, scope, window_start, window_end, used, last_grant) \
+         VALUES ($1, $2, $3, $4, LEAST($5, $6), LEAST($5, $6)) \
+         ON CONFLICT (workspace_id, scope, window_start) DO UPDATE SET \
+           last_grant = LEAST($5, GREATEST($6 - r.used, 0)), \
+           used = r.used + LEAST($5, GREATEST($6 - r.used, 0)) \
+         RETURNING last_grant, used",
+    )
+    .bind(workspace_id)
+    .bind(scope)
+    .bind(window.0)
+    .bind(window.1)
+    .bind(want)
+    .bind(limit)
+    .fetch_one(&mut **t)
+    .await
+    .map_err(db_err)
+}
+
+/// Forgets rate-limit windows that ended before `before` (epoch seconds).
+pub async fn forget_rate_windows(tx: &mut Tx, before: i64) -> Result<u64> {
+    match tx {
+        Tx::Postgres(t) => sqlx::query("DELETE FROM rate_limit_counters WHERE window_end < $1")
+            .bind(before)
+            .execute(&mut **t)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err),
+        Tx::Sqlite(_) => Ok(0),
+    }
+}

@@ -18,7 +18,7 @@ pub async fn list(tx: &mut Tx, workspace_id: &str) -> Result<Vec<GroupRow>> {
 
 /// Adds a member; adding one already there changes nothing.
 pub async fn add_member(tx: &mut Tx, group_id: &str, user_id: &str, now: Ts) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO group_members (group_id, user_id, date_created) VALUES ($1, $2, $3) ON CONFLICT (group_id, user_id) DO NOTHING")
+    on!(tx, c => sqlx::query("INSERT INTO group_members (workspace_id, group_id, user_id, date_created) SELECT workspace_id, id, $2, $3 FROM groups WHERE id = $1 ON CONFLICT DO NOTHING")
         .bind(group_id).bind(user_id).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }

@@ -17,8 +17,8 @@ pub async fn insert(tx: &mut Tx, j: &BulkJobRow, lead_ids: &[String]) -> Result<
         .bind(j.date_created).bind(j.date_updated).bind(&j.lease_node)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     for (i, lead) in lead_ids.iter().enumerate() {
-        on!(tx, c => sqlx::query("INSERT INTO bulk_job_items (job_id, position, lead_id) VALUES ($1, $2, $3)")
-            .bind(&j.id).bind(i as i64).bind(lead).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+        on!(tx, c => sqlx::query("INSERT INTO bulk_job_items (workspace_id, job_id, position, lead_id) VALUES ($4, $1, $2, $3)")
+            .bind(&j.id).bind(i as i64).bind(lead).bind(&j.workspace_id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     }
     Ok(())
 }

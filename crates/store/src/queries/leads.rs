@@ -104,7 +104,7 @@ pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
 }
 
 /// Appends the scope's condition on lead alias `l` (nothing for `All`).
-pub fn push_scope(sql: &mut Sql, scope: &LeadScope) {
+pub fn push_scope(sql: &mut Sql, workspace_id: &str, scope: &LeadScope) {
     let LeadScope::Limited {
         field_ids,
         user_ids,
@@ -119,13 +119,15 @@ pub fn push_scope(sql: &mut Sql, scope: &LeadScope) {
     }
     // `l.id IN (…)` lets the database start from the (field, value) index and touch only
     // the visible leads, however many the workspace holds.
-    sql.push(" AND (l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.field_id IN ")
+    sql.push(" AND (l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.workspace_id = ")
+        .text_arg(workspace_id)
+        .push(" AND v.field_id IN ")
         .list(field_ids)
         .push(" AND v.value IN ")
         .list(user_ids)
         .push(")");
     if *include_unassigned {
-        sql.push(" OR NOT EXISTS (SELECT 1 FROM lead_field_values v WHERE v.lead_id = l.id AND v.field_id IN ").list(field_ids).push(")");
+        sql.push(" OR NOT EXISTS (SELECT 1 FROM lead_field_values v WHERE v.workspace_id = l.workspace_id AND v.lead_id = l.id AND v.field_id IN ").list(field_ids).push(")");
     }
     sql.push(")");
 }
@@ -167,7 +169,7 @@ impl DateColumn {
     }
 }
 
-fn push_filter(sql: &mut Sql, f: &LeadFilter) {
+fn push_filter(sql: &mut Sql, workspace_id: &str, f: &LeadFilter) {
     if !f.ids.is_empty() {
         sql.push(" AND l.id IN ").list(&f.ids);
     }
@@ -186,18 +188,26 @@ fn push_filter(sql: &mut Sql, f: &LeadFilter) {
     }
     for (field, value) in &f.field_equals {
         // Driven from the (field, value) index: only the matching leads are touched.
-        sql.push(" AND l.id IN (SELECT fv.lead_id FROM lead_field_values fv WHERE fv.field_id = ")
-            .text_arg(field)
-            .push(" AND fv.value = ")
-            .text_arg(value)
-            .push(")");
+        sql.push(
+            " AND l.id IN (SELECT fv.lead_id FROM lead_field_values fv WHERE fv.workspace_id = ",
+        )
+        .text_arg(workspace_id)
+        .push(" AND fv.field_id = ")
+        .text_arg(field)
+        .push(" AND fv.value = ")
+        .text_arg(value)
+        .push(")");
     }
     for (field, values) in &f.field_any {
-        sql.push(" AND l.id IN (SELECT fv.lead_id FROM lead_field_values fv WHERE fv.field_id = ")
-            .text_arg(field)
-            .push(" AND fv.value IN ")
-            .list(values)
-            .push(")");
+        sql.push(
+            " AND l.id IN (SELECT fv.lead_id FROM lead_field_values fv WHERE fv.workspace_id = ",
+        )
+        .text_arg(workspace_id)
+        .push(" AND fv.field_id = ")
+        .text_arg(field)
+        .push(" AND fv.value IN ")
+        .list(values)
+        .push(")");
     }
     if !f.status_in.is_empty() {
         sql.push(" AND l.status_id IN ").list(&f.status_in);
@@ -211,7 +221,7 @@ fn push_filter(sql: &mut Sql, f: &LeadFilter) {
             .arg(Arg::Time(*t));
     }
     for field in &f.field_empty {
-        sql.push(" AND NOT EXISTS (SELECT 1 FROM lead_field_values fe WHERE fe.lead_id = l.id AND fe.field_id = ").text_arg(field).push(")");
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM lead_field_values fe WHERE fe.workspace_id = l.workspace_id AND fe.lead_id = l.id AND fe.field_id = ").text_arg(field).push(")");
     }
 }
 
@@ -239,8 +249,8 @@ pub async fn matching_ids(
 ) -> Result<Vec<String>> {
     let mut sql = Sql::new("SELECT l.id AS id FROM leads l WHERE l.workspace_id = ");
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, scope);
-    push_filter(&mut sql, filter);
+    push_scope(&mut sql, workspace_id, scope);
+    push_filter(&mut sql, workspace_id, filter);
     push_order(&mut sql, filter);
     sql.push(" LIMIT ").arg(Arg::Int(cap));
     Ok(fetch_all_built!(tx, sql, IdRow)
@@ -295,7 +305,7 @@ pub async fn get(
         " FROM leads l WHERE l.workspace_id = "
     ));
     sql.text_arg(workspace_id).push(" AND l.id = ").text_arg(id);
-    push_scope(&mut sql, scope);
+    push_scope(&mut sql, workspace_id, scope);
     Ok(fetch_all_built!(tx, sql, LeadRow)
         .map_err(db_err)?
         .into_iter()
@@ -317,8 +327,8 @@ pub async fn list(
         " FROM leads l WHERE l.workspace_id = "
     ));
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, scope);
-    push_filter(&mut sql, filter);
+    push_scope(&mut sql, workspace_id, scope);
+    push_filter(&mut sql, workspace_id, filter);
     push_order(&mut sql, filter);
     sql.push(" LIMIT ")
         .arg(Arg::Int(limit))
@@ -328,8 +338,8 @@ pub async fn list(
 
     let mut count = Sql::new("SELECT COUNT(*) AS n FROM leads l WHERE l.workspace_id = ");
     count.text_arg(workspace_id);
-    push_scope(&mut count, scope);
-    push_filter(&mut count, filter);
+    push_scope(&mut count, workspace_id, scope);
+    push_filter(&mut count, workspace_id, filter);
     let n: Vec<Count> = fetch_all_built!(tx, count, Count).map_err(db_err)?;
     Ok((rows, n.first().map(|c| c.n).unwrap_or(0)))
 }
@@ -350,7 +360,7 @@ pub async fn set_field_values(
         .bind(lead_id).bind(field_id).execute(c).await.map(|r| r.rows_affected()))
     .map_err(db_err)?;
     for (i, v) in values.iter().enumerate() {
-        on!(tx, c => sqlx::query("INSERT INTO lead_field_values (lead_id, field_id, value, position) VALUES ($1, $2, $3, $4) ON CONFLICT (lead_id, field_id, value) DO NOTHING")
+        on!(tx, c => sqlx::query("INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT workspace_id, id, $2, $3, $4 FROM leads WHERE id = $1 ON CONFLICT DO NOTHING")
             .bind(lead_id).bind(field_id).bind(v).bind(i as i64).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     }
     Ok(())
@@ -399,7 +409,7 @@ pub async fn add_channel(
     kind: &str,
     value: &str,
 ) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO contact_channels (contact_id, workspace_id, kind, value) VALUES ($1, $2, $3, $4) ON CONFLICT (contact_id, kind, value) DO NOTHING")
+    on!(tx, c => sqlx::query("INSERT INTO contact_channels (contact_id, workspace_id, kind, value) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(contact_id).bind(workspace_id).bind(kind).bind(value).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
@@ -420,7 +430,7 @@ pub async fn channel_taken(
 pub async fn count_visible(tx: &mut Tx, workspace_id: &str, scope: &LeadScope) -> Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM leads l WHERE l.workspace_id = ");
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, scope);
+    push_scope(&mut sql, workspace_id, scope);
     let n: Vec<Count> = fetch_all_built!(tx, sql, Count).map_err(db_err)?;
     Ok(n.first().map(|c| c.n).unwrap_or(0))
 }
@@ -434,8 +444,8 @@ pub async fn count_visible_both(
 ) -> Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM leads l WHERE l.workspace_id = ");
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, a);
-    push_scope(&mut sql, b);
+    push_scope(&mut sql, workspace_id, a);
+    push_scope(&mut sql, workspace_id, b);
     let n: Vec<Count> = fetch_all_built!(tx, sql, Count).map_err(db_err)?;
     Ok(n.first().map(|c| c.n).unwrap_or(0))
 }
@@ -455,7 +465,7 @@ pub async fn list_contacts(
         " FROM contacts c JOIN leads l ON l.id = c.lead_id WHERE c.workspace_id = "
     ));
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, scope);
+    push_scope(&mut sql, workspace_id, scope);
     if let Some(id) = id {
         sql.push(" AND c.id = ").text_arg(id);
     }
@@ -514,14 +524,14 @@ pub async fn move_field_holder(
         crate::execute_built!(tx, del).map_err(db_err)?;
         if let Some(to) = to {
             let mut ins = Sql::new(
-                "INSERT INTO lead_field_values (lead_id, field_id, value, position) SELECT id, ",
+                "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT workspace_id, id, ",
             );
             ins.text_arg(field_id)
                 .push(", ")
                 .text_arg(to)
                 .push(", 0 FROM leads WHERE id IN ")
                 .list(chunk)
-                .push(" ON CONFLICT (lead_id, field_id, value) DO NOTHING");
+                .push(" ON CONFLICT DO NOTHING");
             crate::execute_built!(tx, ins).map_err(db_err)?;
         }
         let mut upd = Sql::new("UPDATE leads SET updated_by = ");
@@ -541,6 +551,7 @@ pub async fn move_field_holder(
 /// in, stamping the leads updated: round robin's write, set-based in batches.
 pub async fn assign_field_many(
     tx: &mut Tx,
+    workspace_id: &str,
     field_id: &str,
     pairs: &[(String, String)],
     by: &str,
@@ -552,13 +563,16 @@ pub async fn assign_field_many(
         let ids: Vec<String> = chunk.iter().map(|(l, _)| l.clone()).collect();
         del.text_arg(field_id).push(" AND lead_id IN ").list(&ids);
         crate::execute_built!(tx, del).map_err(db_err)?;
-        let mut ins =
-            Sql::new("INSERT INTO lead_field_values (lead_id, field_id, value, position) VALUES ");
+        let mut ins = Sql::new(
+            "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) VALUES ",
+        );
         for (i, (lead, user)) in chunk.iter().enumerate() {
             if i > 0 {
                 ins.push(", ");
             }
             ins.push("(")
+                .text_arg(workspace_id)
+                .push(", ")
                 .text_arg(lead)
                 .push(", ")
                 .text_arg(field_id)

@@ -166,7 +166,7 @@ pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
 
 /// Group ids and names each user of a workspace belongs to.
 pub async fn group_names(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT gm.user_id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY g.name")
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT gm.user_id, g.name FROM group_members gm JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY g.name")
         .bind(workspace_id).fetch_all(c).await).map_err(db_err)
 }
 
@@ -209,6 +209,6 @@ pub async fn group_names_by_id(
     workspace_id: &str,
     user_id: Option<&str>,
 ) -> Result<Vec<(String, String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String, String)>("SELECT gm.user_id, g.id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 AND ($2 IS NULL OR gm.user_id = $2) ORDER BY g.name, g.id")
+    on!(tx, c => sqlx::query_as::<_, (String, String, String)>("SELECT gm.user_id, g.id, g.name FROM group_members gm JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id WHERE g.workspace_id = $1 AND ($2 IS NULL OR gm.user_id = $2) ORDER BY g.name, g.id")
         .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
 }

@@ -31,7 +31,7 @@ fn scoped(select: &str, from: &str, workspace_id: &str, scope: &LeadScope) -> Sq
         "SELECT {select} FROM {from} WHERE l.workspace_id = "
     ));
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, scope);
+    push_scope(&mut sql, workspace_id, scope);
     sql
 }
 

@@ -14,7 +14,7 @@ macro_rules! cols {
 /// the whole workspace, with them, or with a group they are in.
 macro_rules! visible_to {
     () => {
-        "(s.user_id = $2 OR s.whole_org = TRUE OR EXISTS (SELECT 1 FROM saved_search_shares x WHERE x.saved_search_id = s.id AND ((x.kind = 'user' AND x.target_id = $2) OR (x.kind = 'group' AND x.target_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = $2)))))"
+        "(s.user_id = $2 OR s.whole_org = TRUE OR EXISTS (SELECT 1 FROM saved_search_shares x WHERE x.workspace_id = s.workspace_id AND x.saved_search_id = s.id AND ((x.kind = 'user' AND x.target_id = $2) OR (x.kind = 'group' AND x.target_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.workspace_id = s.workspace_id AND gm.user_id = $2)))))"
     };
 }
 
@@ -55,7 +55,7 @@ pub async fn set_shares(
     .map_err(db_err)?;
     for (kind, ids) in [("user", user_ids), ("group", group_ids)] {
         for t in ids {
-            on!(tx, c => sqlx::query("INSERT INTO saved_search_shares (saved_search_id, kind, target_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            on!(tx, c => sqlx::query("INSERT INTO saved_search_shares (workspace_id, saved_search_id, kind, target_id) SELECT workspace_id, id, $2, $3 FROM saved_searches WHERE id = $1 ON CONFLICT DO NOTHING")
                 .bind(id).bind(kind).bind(t).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
         }
     }

@@ -98,13 +98,13 @@ pub async fn groups(
     workspace_id: &str,
     id: Option<&str>,
 ) -> Result<Vec<ScimGroupRow>> {
-    on!(tx, c => sqlx::query_as::<_, ScimGroupRow>("SELECT g.id, g.name, g.date_created, g.date_updated, s.external_id, s.role_id, s.date_updated AS scim_date_updated FROM groups g LEFT JOIN scim_groups s ON s.group_id = g.id WHERE g.workspace_id = $1 AND ($2 IS NULL OR g.id = $2) ORDER BY g.date_created, g.id")
+    on!(tx, c => sqlx::query_as::<_, ScimGroupRow>("SELECT g.id, g.name, g.date_created, g.date_updated, s.external_id, s.role_id, s.date_updated AS scim_date_updated FROM groups g LEFT JOIN scim_groups s ON s.workspace_id = g.workspace_id AND s.group_id = g.id WHERE g.workspace_id = $1 AND ($2 IS NULL OR g.id = $2) ORDER BY g.date_created, g.id")
         .bind(workspace_id).bind(id).fetch_all(c).await).map_err(db_err)
 }
 
 /// (group id, user id) for every group membership in a workspace.
 pub async fn group_members(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT gm.group_id, gm.user_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY gm.date_created, gm.user_id")
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT gm.group_id, gm.user_id FROM group_members gm JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id WHERE g.workspace_id = $1 ORDER BY gm.date_created, gm.user_id")
         .bind(workspace_id).fetch_all(c).await).map_err(db_err)
 }
 
@@ -116,7 +116,7 @@ pub async fn put_group(
     role_id: Option<&str>,
     now: Ts,
 ) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO scim_groups (group_id, organization_id, external_id, role_id, date_created, date_updated) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (group_id) DO UPDATE SET external_id = excluded.external_id, role_id = excluded.role_id, date_updated = excluded.date_updated")
+    on!(tx, c => sqlx::query("INSERT INTO scim_groups (workspace_id, group_id, organization_id, external_id, role_id, date_created, date_updated) SELECT workspace_id, id, $2, $3, $4, $5, $5 FROM groups WHERE id = $1 ON CONFLICT (workspace_id, group_id) DO UPDATE SET external_id = excluded.external_id, role_id = excluded.role_id, date_updated = excluded.date_updated")
         .bind(group_id).bind(organization_id).bind(external_id).bind(role_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())

@@ -211,7 +211,7 @@ pub async fn list_audit(
         } else if let Some(scope) = &f.lead_scope {
             sql.push(" OR (object_type = 'lead' AND object_id IN (SELECT l.id FROM leads l WHERE l.workspace_id = ")
                 .text_arg(workspace_id);
-            crate::queries::leads::push_scope(&mut sql, scope);
+            crate::queries::leads::push_scope(&mut sql, workspace_id, scope);
             sql.push("))");
         }
         sql.push(")");

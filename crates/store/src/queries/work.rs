@@ -261,7 +261,7 @@ fn base(cols: &str, table: &str, alias: &str, workspace_id: &str, scope: &LeadSc
         "SELECT {cols} FROM {table} {alias} JOIN leads l ON l.id = {alias}.lead_id WHERE {alias}.workspace_id = "
     ));
     sql.text_arg(workspace_id);
-    push_scope(&mut sql, scope);
+    push_scope(&mut sql, workspace_id, scope);
     sql
 }
 
