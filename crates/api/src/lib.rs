@@ -10,6 +10,7 @@ mod access;
 mod body;
 mod error;
 mod extract;
+mod imports;
 mod leads;
 mod members;
 pub mod openapi;

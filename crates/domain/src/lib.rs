@@ -7,6 +7,7 @@
 pub mod email;
 pub mod error;
 pub mod ids;
+pub mod import;
 pub mod membership;
 pub mod offboarding;
 pub mod permissions;

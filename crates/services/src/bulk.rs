@@ -508,6 +508,32 @@ impl Services {
                     return Ok(applied);
                 }
             };
+            if job.action == "import_leads" {
+                match self.import_batch(&mut tx, job, &actor).await {
+                    Ok(0) => {
+                        jobs::finish(&mut tx, &job.id, "done", None, now()).await?;
+                        tx.commit().await?;
+                        return Ok(applied);
+                    }
+                    Ok(done) => {
+                        jobs::add_progress(&mut tx, &job.id, done as i64, now()).await?;
+                        tx.commit().await?;
+                        applied += done;
+                        continue;
+                    }
+                    Err(ServiceError::Internal(e)) => return Err(ServiceError::Internal(e)),
+                    Err(e) => {
+                        // The batch is rolled back whole; what earlier batches made stays,
+                        // and the job says where it stopped and why.
+                        drop(tx);
+                        let mut tx = self.db().write().await?;
+                        jobs::finish(&mut tx, &job.id, "error", Some(&e.to_string()), now())
+                            .await?;
+                        tx.commit().await?;
+                        return Ok(applied);
+                    }
+                }
+            }
             let items = jobs::pending_items(&mut tx, &job.id, BATCH).await?;
             if items.is_empty() {
                 jobs::finish(&mut tx, &job.id, "done", None, now()).await?;
@@ -540,6 +566,29 @@ impl Services {
             tx.commit().await?;
             applied += done as usize;
         }
+    }
+}
+
+impl Services {
+    /// Creates the next batch of an import's leads; how many items it finished.
+    async fn import_batch(&self, tx: &mut Tx, job: &BulkJobRow, actor: &Actor) -> Result<usize> {
+        let items = jobs::pending_items_with_data(tx, &job.id, BATCH).await?;
+        let mut done = 0;
+        for (position, lead_id, data) in items {
+            self.create_imported_lead(tx, actor, &lead_id, data.as_deref().unwrap_or("{}"))
+                .await
+                .map_err(|e| match e {
+                    ServiceError::Invalid { message, .. } => ServiceError::field(
+                        "csv",
+                        format!("Lead {} of the file: {message}", position + 1),
+                    ),
+                    other => other,
+                })?;
+            if jobs::mark_item_done(tx, &job.id, position).await? {
+                done += 1;
+            }
+        }
+        Ok(done)
     }
 }
 

@@ -78,7 +78,7 @@ async fn actor_name(tx: &mut Tx, actor: &Actor) -> Result<String> {
 }
 
 /// Checks and normalises one custom field value against its field.
-async fn field_values(
+pub(crate) async fn field_values(
     tx: &mut Tx,
     workspace_id: &str,
     field: &CustomFieldRow,
@@ -245,6 +245,21 @@ impl Services {
     /// Creates a lead with its contacts and custom values. A member who sees only assigned
     /// leads is assigned the leads they create, so they never lose sight of their own work.
     pub async fn create_lead(&self, actor: &Actor, input: LeadInput) -> Result<LeadView> {
+        let mut tx = self.db().write().await?;
+        let view = self.create_lead_in(&mut tx, actor, input, None).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// [`Services::create_lead`] inside the caller's transaction, with the lead's id given
+    /// (imports choose ids up front, so a retried batch can never create a lead twice).
+    pub(crate) async fn create_lead_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        input: LeadInput,
+        id: Option<String>,
+    ) -> Result<LeadView> {
         let name = input.name.clone().unwrap_or_default().trim().to_string();
         if name.chars().count() > 500 {
             return Err(ServiceError::field(
@@ -252,10 +267,9 @@ impl Services {
                 "A lead name has at most 500 characters.",
             ));
         }
-        let mut tx = self.db().write().await?;
         let status_id = match self
             .status_for(
-                &mut tx,
+                tx,
                 actor,
                 input.status_id.as_deref(),
                 input.status_label.as_deref(),
@@ -263,13 +277,13 @@ impl Services {
             .await?
         {
             Some(s) => s,
-            None => leads::statuses(&mut tx, &actor.workspace_id)
+            None => leads::statuses(tx, &actor.workspace_id)
                 .await?
                 .first()
                 .map(|s| s.id.clone())
                 .ok_or_else(|| ServiceError::Internal("workspace has no lead statuses".into()))?,
         };
-        let who = actor_name(&mut tx, actor).await?;
+        let who = actor_name(tx, actor).await?;
         let t = now();
         let contacts = input.contacts.clone();
         let display_name = if name.is_empty() {
@@ -278,7 +292,7 @@ impl Services {
             name
         };
         let lead = LeadRow {
-            id: format!("lead_{}", random_base62(43)),
+            id: id.unwrap_or_else(|| format!("lead_{}", random_base62(43))),
             workspace_id: actor.workspace_id.clone(),
             name: display_name,
             description: input.description.clone().unwrap_or_default(),
@@ -296,7 +310,7 @@ impl Services {
             date_created: t,
             date_updated: t,
         };
-        leads::insert(&mut tx, &lead).await?;
+        leads::insert(tx, &lead).await?;
         let mut custom = input.custom.clone();
         let set: Vec<String> = custom
             .iter()
@@ -306,12 +320,12 @@ impl Services {
         if let Some(field) = actor.lead_scope.own_assignment_field(&set) {
             custom.push((field.clone(), Value::String(actor.user_id.clone())));
         }
-        self.apply_custom(&mut tx, actor, &lead.id, &custom).await?;
+        self.apply_custom(tx, actor, &lead.id, &custom).await?;
         for c in &contacts {
             let (emails, phones) = contact_channels(c)?;
             let contact_id = format!("cont_{}", random_base62(43));
             leads::insert_contact(
-                &mut tx,
+                tx,
                 &ContactRow {
                     id: contact_id.clone(),
                     workspace_id: actor.workspace_id.clone(),
@@ -330,15 +344,15 @@ impl Services {
                 },
             )
             .await?;
-            write_channels(&mut tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
+            write_channels(tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
         }
-        self.auto_assign_in(&mut tx, actor, &lead.id).await?;
-        let view = load_lead_views(&mut tx, &actor.workspace_id, vec![lead])
+        self.auto_assign_in(tx, actor, &lead.id).await?;
+        let view = load_lead_views(tx, &actor.workspace_id, vec![lead])
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
         lead_event(
-            &mut tx,
+            tx,
             actor,
             &view.lead.id,
             "created",
@@ -346,7 +360,6 @@ impl Services {
             snapshot(&view),
         )
         .await?;
-        tx.commit().await?;
         Ok(view)
     }
 

@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod demo;
 pub mod error;
 pub mod explain;
+pub mod imports;
 pub mod leads;
 pub mod members;
 pub mod offboarding;

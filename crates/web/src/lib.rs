@@ -2,6 +2,7 @@
 //! embedded static assets, cookie sessions and double-submit CSRF protection on every form.
 
 mod access;
+mod imports;
 mod leads;
 mod offboarding;
 mod pages;
@@ -66,6 +67,12 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
         .route("/events/presence", get(users::presence))
         .route("/leads", get(leads::list))
         .route("/leads/assign", axum::routing::post(leads::assign))
+        .route(
+            "/leads/import",
+            get(imports::show)
+                .post(imports::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
         .route(
             "/leads/round_robin_settings",
             axum::routing::post(leads::rr_settings),

@@ -22,6 +22,15 @@
       if (dlg) { dlg.close(); }
     }
   });
+  // A chosen CSV file is read into the import form's text box.
+  document.addEventListener("change", function (e) {
+    var target = e.target.getAttribute && e.target.getAttribute("data-csv-into");
+    if (target && e.target.files && e.target.files[0] && window.FileReader) {
+      var reader = new FileReader();
+      reader.onload = function () { document.getElementById(target).value = reader.result; };
+      reader.readAsText(e.target.files[0]);
+    }
+  });
   // Selecting all rows of a table.
   document.addEventListener("change", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-select-all")) {

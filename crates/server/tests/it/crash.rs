@@ -235,3 +235,104 @@ async fn bulk_edit_killed_half_way_finishes_after_restart_each_lead_once() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Every visible lead's name and contact count, paging to the end.
+async fn lead_names(url: &str, key: &str) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    let mut skip = 0;
+    loop {
+        let (s, page) = get(
+            url,
+            key,
+            &format!("lead/?_skip={skip}&_limit=200&_fields=id,name,contacts"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let data = page["data"].as_array().unwrap();
+        for l in data {
+            let name = l["name"].as_str().unwrap().to_string();
+            let n = l["contacts"].as_array().map(Vec::len).unwrap_or(0);
+            assert!(out.insert(name.clone(), n).is_none(), "lead {name} twice");
+        }
+        skip += data.len();
+        if !page["has_more"].as_bool().unwrap_or(false) || data.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn import_killed_half_way_finishes_after_restart_each_lead_once() {
+    const ROWS: usize = 2400;
+    for engine in engines() {
+        let dir = corral_store::testing::temp_dir("crash-import");
+        let pg = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(corral_store::testing::postgres().await.unwrap().unwrap()),
+        };
+        let db_url = pg.as_ref().map(|p| p.url.clone());
+        let env = [("CORRAL_JOB_LEASE_SECS", "2")];
+        let server = crate::procs::start_with(&dir, db_url.as_deref(), Some(0), &env).await;
+        let creds: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("demo-credentials.json")).unwrap(),
+        )
+        .unwrap();
+        let owner = creds["members"][0]["api_key"].as_str().unwrap().to_string();
+        let before = lead_names(&server.url, &owner).await;
+        let mut csv = String::from("Company,Contact Name,Email\n");
+        for i in 0..ROWS {
+            csv.push_str(&format!("Imported {i:05},Person {i},p{i}@import.example\n"));
+        }
+        let (s, job) =
+            crate::procs::post(&server.url, &owner, "import/lead/", &json!({"csv": csv})).await;
+        assert_eq!(s, StatusCode::OK, "{job}");
+        assert_eq!(job["n_leads"], ROWS, "{job}");
+        let path = format!("import/lead/{}/", job["id"].as_str().unwrap());
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let (_, j) = get(&server.url, &owner, &path).await;
+            if j["n_objects_processed"].as_i64().unwrap() > 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never started: {j}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut server = server;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        drop(server);
+
+        // Restarted on the same database: what the last committed batch made is there, the
+        // rest follows, and no lead is made twice.
+        let server = crate::procs::start_with(&dir, db_url.as_deref(), None, &env).await;
+        let (_, j) = get(&server.url, &owner, &path).await;
+        let at_restart = j["n_objects_processed"].as_i64().unwrap();
+        eprintln!("{engine:?}: import killed with {at_restart}/{ROWS} done");
+        assert!((at_restart as usize) < ROWS, "killed half way: {j}");
+        let made = lead_names(&server.url, &owner).await.len() - before.len();
+        assert_eq!(made, at_restart as usize, "leads made = items marked done");
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let j = loop {
+            let (_, j) = get(&server.url, &owner, &path).await;
+            if j["status"] == "done" {
+                break j;
+            }
+            assert!(j["status"] != "error", "{j}");
+            assert!(std::time::Instant::now() < deadline, "never finished: {j}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(j["n_objects_processed"], ROWS, "each lead once: {j}");
+        let after = lead_names(&server.url, &owner).await;
+        assert_eq!(after.len(), before.len() + ROWS);
+        for i in 0..ROWS {
+            assert_eq!(
+                after.get(&format!("Imported {i:05}")),
+                Some(&1),
+                "{engine:?}: row {i} imported once with its contact"
+            );
+        }
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -12,6 +12,7 @@ mod cluster;
 mod crash;
 mod demo;
 mod helpers;
+mod imports;
 mod leads;
 mod offboarding;
 mod phones;

@@ -17,10 +17,45 @@ pub async fn insert(tx: &mut Tx, j: &BulkJobRow, lead_ids: &[String]) -> Result<
         .bind(j.date_created).bind(j.date_updated).bind(&j.lease_node)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     for (i, lead) in lead_ids.iter().enumerate() {
-        on!(tx, c => sqlx::query("INSERT INTO bulk_job_items (workspace_id, job_id, position, lead_id) VALUES ($4, $1, $2, $3)")
-            .bind(&j.id).bind(i as i64).bind(lead).bind(&j.workspace_id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+        insert_item(tx, j, i, lead, None).await?;
     }
     Ok(())
+}
+
+/// A job whose items carry what to do (JSON text) beside the lead id: an import's leads to
+/// create.
+pub async fn insert_with_data(
+    tx: &mut Tx,
+    j: &BulkJobRow,
+    items: &[(String, String)],
+) -> Result<()> {
+    insert(tx, j, &[]).await?;
+    for (i, (lead, data)) in items.iter().enumerate() {
+        insert_item(tx, j, i, lead, Some(data)).await?;
+    }
+    Ok(())
+}
+
+async fn insert_item(
+    tx: &mut Tx,
+    j: &BulkJobRow,
+    position: usize,
+    lead_id: &str,
+    data: Option<&str>,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO bulk_job_items (workspace_id, job_id, position, lead_id, data) VALUES ($4, $1, $2, $3, $5)")
+        .bind(&j.id).bind(position as i64).bind(lead_id).bind(&j.workspace_id).bind(data).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// The next items not yet done, in order, with their data.
+pub async fn pending_items_with_data(
+    tx: &mut Tx,
+    job_id: &str,
+    limit: i64,
+) -> Result<Vec<(i64, String, Option<String>)>> {
+    on!(tx, c => sqlx::query_as::<_, (i64, String, Option<String>)>("SELECT position, lead_id, data FROM bulk_job_items WHERE job_id = $1 AND done = FALSE ORDER BY position LIMIT $2")
+        .bind(job_id).bind(limit).fetch_all(c).await).map_err(db_err)
 }
 
 pub async fn get(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Option<BulkJobRow>> {
