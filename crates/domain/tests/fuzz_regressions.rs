@@ -37,6 +37,12 @@ fn replay(target: &str, data: &[u8]) {
                 }
             }
         }
+        "csv_import" => {
+            if let Some(s) = text {
+                corral_domain::import::check_round_trip(s);
+                let _ = corral_domain::import::leads_from_csv(s);
+            }
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -45,7 +51,7 @@ fn replay(target: &str, data: &[u8]) {
 fn every_kept_fuzz_input_is_parsed_or_refused() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
     let mut n = 0;
-    for target in ["search_query", "scim_filter", "values"] {
+    for target in ["search_query", "scim_filter", "values", "csv_import"] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
