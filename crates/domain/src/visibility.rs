@@ -29,16 +29,26 @@ pub struct RoleVisibility {
 /// Computes a member's scope. `effective` is role minus restrictions; `all_user_fields` are
 /// the workspace's user-type lead fields (used when a restriction, not the role, took away
 /// `view_all_leads`); `reports` are the users reporting to the member, directly or not.
+/// `only_assigned` is the member's `only_assigned_contacts` restriction: restrictions only take
+/// away, so under it the member sees the leads assigned to them and nothing else — not the
+/// unassigned ones their role would show, nor their reports' leads.
 pub fn lead_scope(
     user_id: &str,
     effective: &PermissionSet,
     role: &RoleVisibility,
     all_user_fields: &[String],
     reports: &[String],
+    only_assigned: bool,
 ) -> LeadScope {
     if effective.contains(Permission::ViewAllLeads) {
         return LeadScope::All;
     }
+    let mut role = role.clone();
+    if only_assigned {
+        role.behavior = Some(VisibilityBehavior::RequireAssignment);
+        role.include_reports = false;
+    }
+    let role = &role;
     let (field_ids, include_unassigned) = if role.field_ids.is_empty() {
         (all_user_fields.to_vec(), false)
     } else {
@@ -115,6 +125,7 @@ mod tests {
             &RoleVisibility::default(),
             &[],
             &[],
+            false,
         );
         assert_eq!(all, LeadScope::All);
         let role = RoleVisibility {
@@ -128,6 +139,7 @@ mod tests {
             &role,
             &[],
             &["u2".into()],
+            false,
         );
         assert!(s.sees(&[v("cf_owner", "u1")]));
         assert!(!s.sees(&[v("cf_owner", "u2")]));
@@ -144,6 +156,7 @@ mod tests {
             &role,
             &[],
             &["u2".into()],
+            false,
         );
         assert!(s.sees(&[v("cf_owner", "u2")]));
         assert!(s.sees(&[]));
@@ -163,9 +176,24 @@ mod tests {
             &RoleVisibility::default(),
             &["cf_owner".into(), "cf_sdr".into()],
             &[],
+            true,
         );
         assert!(s.sees(&[v("cf_sdr", "u1")]));
         assert!(!s.sees(&[]));
+        // On a role that shows unassigned leads and reports' leads, the restriction still
+        // leaves only the member's own.
+        let open = RoleVisibility {
+            field_ids: vec!["cf_owner".into()],
+            behavior: Some(VisibilityBehavior::AllowUnassigned),
+            include_reports: true,
+        };
+        let calling = PermissionSet::of(&[Permission::Calling]);
+        let s = lead_scope("u1", &calling, &open, &[], &["u2".into()], true);
+        assert!(s.sees(&[v("cf_owner", "u1")]));
+        assert!(!s.sees(&[]));
+        assert!(!s.sees(&[v("cf_owner", "u2")]));
+        let s = lead_scope("u1", &calling, &open, &[], &["u2".into()], false);
+        assert!(s.sees(&[]) && s.sees(&[v("cf_owner", "u2")]));
     }
 
     #[test]

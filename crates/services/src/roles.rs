@@ -173,12 +173,15 @@ pub async fn scope_with(
     } else {
         vec![]
     };
+    let only_assigned = parse_restrictions(&m.restrictions)?
+        .contains(&corral_domain::membership::Restriction::OnlyAssignedContacts);
     Ok(lead_scope(
         &m.user_id,
         effective,
         &role,
         &user_fields,
         &reports,
+        only_assigned,
     ))
 }
 

@@ -14,6 +14,7 @@ mod demo;
 mod helpers;
 mod imports;
 mod leads;
+mod model;
 mod offboarding;
 mod phones;
 mod procs;
