@@ -241,7 +241,8 @@ async fn two_nodes_share_presence_round_robin_and_jobs() {
 }
 
 /// API rate limits are one count over all nodes: two nodes hammered with the same key let
-/// through no more than the limit together (each alone would have let it all through).
+/// through no more than the limit together (each alone would have let it all through). So
+/// is sign-in throttling.
 #[tokio::test]
 async fn two_nodes_share_api_rate_limits() {
     let Some(pg) = corral_store::testing::postgres().await.unwrap() else {
@@ -321,4 +322,17 @@ async fn two_nodes_share_api_rate_limits() {
         per_node.values().all(|v| v.0 > 0 && v.1 > 0),
         "{per_node:?}"
     );
+
+    // Sign-in throttling counts across nodes too: five wrong passwords on node A, and node B
+    // refuses even the right one until the window passes.
+    let email = creds["members"][1]["email"].as_str().unwrap();
+    let on_a = Browser::new(&a.url);
+    for _ in 0..5 {
+        let (s, _, _) = on_a.sign_in(email, "wrong-password").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let on_b = Browser::new(&b.url);
+    let (s, _, html) = on_b.sign_in(email, "corral-demo").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{html}");
+    assert!(on_b.cookie("corral_session").is_none());
 }

@@ -907,6 +907,7 @@ async fn ids_from_another_workspace_are_not_found_on_every_route() {
                 "/id",
             ),
             ("export/lead/", json!({"format": "csv"}), "/id"),
+            ("import/lead/", json!({"csv": "Company\nB import\n"}), "/id"),
             (
                 "custom_field/lead/",
                 json!({"name": "B field", "type": "text"}),
@@ -942,6 +943,12 @@ async fn ids_from_another_workspace_are_not_found_on_every_route() {
                 std::time::Instant::now() < deadline,
                 "B's bulk edit finishes"
             );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let (_, imports) = app.get(&b_key, "import/lead/").await;
+        let import = imports["data"][0]["id"].as_str().unwrap().to_string();
+        while app.get(&b_key, &format!("import/lead/{import}/")).await.1["status"] != "done" {
+            assert!(std::time::Instant::now() < deadline, "B's import finishes");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
 
