@@ -6,6 +6,7 @@
 //! `cargo run --release -p bench -- all --leads 100000` (SQLite), add
 //! `--postgres postgres://…/db` for PostgreSQL.
 
+mod presence_memory;
 mod soak;
 
 use std::io::Write;
@@ -62,7 +63,9 @@ enum Scenario {
     P2,
     P3,
     P4,
+    P5,
     P6,
+    P7,
     /// Not a benchmark: the mixed-load soak run against the real binary (issue #10).
     Soak,
 }
@@ -97,6 +100,10 @@ fn rss_mib() -> f64 {
 }
 
 struct World {
+    /// The first node's data folder (the SQLite file) and the PostgreSQL URL, if any, so P7
+    /// can start a separate server process on the same data.
+    dir: std::path::PathBuf,
+    database_url: Option<String>,
     running: corral::Running,
     /// Further nodes on the same database (`--nodes`).
     others: Vec<corral::Running>,
@@ -177,7 +184,7 @@ async fn setup(cli: &Cli) -> Res<World> {
     std::fs::create_dir_all(&dir).map_err(err)?;
     let running = corral::start(corral::Config {
         bind: "127.0.0.1:0".parse().map_err(err)?,
-        data_dir: dir,
+        data_dir: dir.clone(),
         database_url: cli.postgres.clone(),
         demo: false,
         demo_leads: 0,
@@ -490,6 +497,8 @@ async fn setup(cli: &Cli) -> Res<World> {
         );
     }
     Ok(World {
+        dir,
+        database_url: cli.postgres.clone(),
         running,
         others,
         db,
@@ -520,9 +529,14 @@ fn print_table(engine: &str, rows: &[Row]) {
     println!("| id | scenario | Corral over HTTP | same work in SQL | ratio | goal |");
     println!("| --- | --- | --- | --- | --- | --- |");
     for r in rows {
+        let ratio = if r.ratio.is_finite() {
+            format!("{:.2}×", r.ratio)
+        } else {
+            "—".into()
+        };
         println!(
-            "| {} | {} | {} | {} | {:.2}× | {} |",
-            r.id, r.scenario, r.corral, r.sql, r.ratio, r.goal
+            "| {} | {} | {} | {} | {ratio} | {} |",
+            r.id, r.scenario, r.corral, r.sql, r.goal
         );
     }
 }
@@ -1008,10 +1022,16 @@ async fn main() {
     if want(Scenario::P4) {
         push(p4(&w, cli.scim_users).await, "P4");
     }
+    if want(Scenario::P5) {
+        push(presence_memory::p5(&w, 1000).await, "P5");
+    }
+    if want(Scenario::P7) {
+        push(
+            presence_memory::p7(&w, cli.seconds, cli.corral.as_deref()).await,
+            "P7",
+        );
+    }
     print_table(engine, &rows);
-    println!(
-        "\nNot measured yet: P5 (1,000 SSE connections), P7 beyond the RSS sample in P1 (it includes the benchmark's own client and seeding buffers)."
-    );
     for o in w.others {
         o.stop().await;
     }

@@ -30,7 +30,7 @@ impl Drop for Server {
 }
 
 /// The `corral` binary: `--corral`, else beside this one.
-fn corral_binary(given: Option<&str>) -> Res<std::path::PathBuf> {
+pub(crate) fn corral_binary(given: Option<&str>) -> Res<std::path::PathBuf> {
     if let Some(p) = given {
         return Ok(p.into());
     }
@@ -96,7 +96,7 @@ async fn start(binary: &std::path::Path, leads: usize) -> Res<Server> {
     }
 }
 
-fn rss_mib(pid: u32) -> f64 {
+pub(crate) fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
