@@ -6,6 +6,10 @@
 //! `cargo run --release -p bench -- all --leads 100000` (SQLite), add
 //! `--postgres postgres://…/db` for PostgreSQL.
 
+/// The same allocator as the `corral` binary, so the in-process server is measured as shipped.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod presence_memory;
 mod soak;
 

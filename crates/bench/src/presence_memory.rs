@@ -50,8 +50,20 @@ async fn open_stream(http: &reqwest::Client, url: &str, token: &str) -> Res<reqw
 /// P5: `watchers` pages are open (two per member, members other than the one who comes
 /// online); one member opens a page; how long until every page has heard they are online.
 pub async fn p5(w: &World, watchers: usize) -> Res<Row> {
-    let target = w.members.last().ok_or("no members")?.clone();
-    let others = &w.members[..w.members.len() - 1];
+    // Members still active (earlier scenarios offboard one), in seeding order.
+    let mut tx = w.db.read().await.map_err(err)?;
+    let active: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT user_id FROM memberships WHERE workspace_id = $1 AND status = 'active'")
+        .bind(&w.ws).fetch_all(c).await)
+    .map_err(err)?;
+    drop(tx);
+    let members: Vec<String> = w
+        .members
+        .iter()
+        .filter(|m| active.contains(m))
+        .cloned()
+        .collect();
+    let target = members.last().ok_or("no active members")?.clone();
+    let others = &members[..members.len() - 1];
     let url = w.running.url.clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
