@@ -33,6 +33,11 @@ pub fn routes() -> Router<ApiState> {
             "/api/v1/round_robin_settings",
             get(get_rr_settings).put(put_rr_settings),
         )
+        .route("/api/v1/out_of_office", get(list_out_of_office))
+        .route(
+            "/api/v1/out_of_office/{user_id}",
+            axum::routing::put(put_out_of_office),
+        )
         .route("/api/v1/bulk_action/edit", get(list_edits).post(start_edit))
         .route("/api/v1/bulk_action/edit/{id}", get(get_job))
         .route(
@@ -1043,6 +1048,7 @@ fn rr_settings(s: &corral_store::model::AssignmentSettingsRow) -> Value {
         "auto_assign_new_leads": s.auto_assign,
         "strategy": s.strategy,
         "skip_offline_members": s.skip_offline,
+        "skip_out_of_office_members": s.skip_out_of_office,
         "date_updated": wire::ts(&s.date_updated),
     })
 }
@@ -1061,7 +1067,12 @@ async fn put_rr_settings(
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let b = crate::body::Body(json_object(&bytes)?);
-    b.only(&["auto_assign_new_leads", "strategy", "skip_offline_members"])?;
+    b.only(&[
+        "auto_assign_new_leads",
+        "strategy",
+        "skip_offline_members",
+        "skip_out_of_office_members",
+    ])?;
     let s = st
         .services
         .set_assignment_settings(
@@ -1069,7 +1080,57 @@ async fn put_rr_settings(
             b.bool("auto_assign_new_leads")?,
             b.str("strategy")?.as_deref(),
             b.bool("skip_offline_members")?,
+            b.bool("skip_out_of_office_members")?,
         )
         .await?;
     Ok(Json(rr_settings(&s)).into_response())
+}
+
+/// Who is out of office now.
+async fn list_out_of_office(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    let data: Vec<Value> = st
+        .services
+        .out_of_office(&actor)
+        .await?
+        .iter()
+        .map(|(u, until, note)| json!({"user_id": u, "until": wire::ts(until), "note": note}))
+        .collect();
+    Ok(Json(json!({"data": data, "has_more": false})).into_response())
+}
+
+/// `{"until": "<ISO time>" | null, "note": "…"}` for a member (yourself, or anyone with
+/// `manage_users`).
+async fn put_out_of_office(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(user_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b = crate::body::Body(json_object(&bytes)?);
+    b.only(&["until", "note"])?;
+    let until = match b.nullable_str("until")? {
+        None => return Err(ApiError::field("until", "Send `until` (a time) or null.")),
+        Some(None) => None,
+        Some(Some(s)) => Some(
+            chrono::DateTime::parse_from_rfc3339(s.trim())
+                .map_err(|_| {
+                    ApiError::field(
+                        "until",
+                        "`until` must be a time such as 2026-12-24T09:00:00Z.",
+                    )
+                })?
+                .with_timezone(&chrono::Utc),
+        ),
+    };
+    let note = b.str("note")?.unwrap_or_default();
+    st.services
+        .set_out_of_office(&actor, &user_id, until, &note)
+        .await?;
+    Ok(Json(
+        json!({"user_id": user_id, "until": until.as_ref().map(wire::ts), "note": note.trim()}),
+    )
+    .into_response())
 }

@@ -25,6 +25,26 @@ pub struct Operation {
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
+        path: "/api/v1/out_of_office/",
+        id: "listOutOfOffice",
+        summary: "Members out of office now (round robin skips them unless the workspace turns that off)",
+        tag: "Leads",
+        ok: (200, Some("OutOfOfficeList")),
+        body: None,
+        paged: false,
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/out_of_office/{user_id}/",
+        id: "setOutOfOffice",
+        summary: "Mark a member out of office until a time, or back (null); yourself, or anyone with manage_users",
+        tag: "Leads",
+        ok: (200, Some("OutOfOffice")),
+        body: Some("OutOfOfficeInput"),
+        paged: false,
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/import/lead/",
         id: "listLeadImports",
         summary: "CSV lead imports of the workspace, newest first",
@@ -1488,7 +1508,10 @@ fn schemas() -> Value {
         },
         "Count": { "type": "object", "required": ["count"], "properties": { "count": { "type": "integer" } } },
         "Object": { "type": "object" },
-        "RoundRobinSettings": { "type": "object", "properties": { "auto_assign_new_leads": { "type": "boolean" }, "strategy": { "type": "string", "enum": ["round_robin", "random", "least_loaded"] }, "skip_offline_members": { "type": "boolean" } } },
+        "RoundRobinSettings": { "type": "object", "properties": { "auto_assign_new_leads": { "type": "boolean" }, "strategy": { "type": "string", "enum": ["round_robin", "random", "least_loaded"] }, "skip_offline_members": { "type": "boolean" }, "skip_out_of_office_members": { "type": "boolean" } } },
+        "OutOfOffice": { "type": "object", "properties": { "user_id": { "type": "string" }, "until": { "type": ["string", "null"] }, "note": { "type": "string" } } },
+        "OutOfOfficeList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/OutOfOffice" } }, "has_more": { "type": "boolean" } } },
+        "OutOfOfficeInput": { "type": "object", "required": ["until"], "additionalProperties": false, "properties": { "until": { "type": ["string", "null"], "format": "date-time" }, "note": { "type": "string", "maxLength": 200 } } },
         "ActivityReport": {
             "type": "object", "required": ["metrics"], "additionalProperties": false,
             "properties": {

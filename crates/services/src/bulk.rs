@@ -592,6 +592,22 @@ impl Services {
     }
 }
 
+/// Whom round robin leaves out of the pool besides inactive members.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Skip {
+    pub offline: bool,
+    pub out_of_office: bool,
+}
+
+impl From<&corral_store::model::AssignmentSettingsRow> for Skip {
+    fn from(s: &corral_store::model::AssignmentSettingsRow) -> Self {
+        Skip {
+            offline: s.skip_offline,
+            out_of_office: s.skip_out_of_office,
+        }
+    }
+}
+
 async fn apply(
     tx: &mut Tx,
     action: &str,
@@ -810,7 +826,76 @@ impl Services {
                 strategy: "round_robin".into(),
                 skip_offline: false,
                 date_updated: now(),
+                skip_out_of_office: true,
             }))
+    }
+
+    /// Members out of office now: (user id, until, note).
+    pub async fn out_of_office(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, DateTime<Utc>, String)>> {
+        let mut tx = self.db().read().await?;
+        Ok(jobs::out_of_office(&mut tx, &actor.workspace_id, now()).await?)
+    }
+
+    /// Marks `user_id` out of office until `until` (in the future), or back in (None). A
+    /// member may do it for themself; for someone else it needs `manage_users`. Round robin
+    /// leaves them out meanwhile when the workspace skips members out of office.
+    pub async fn set_out_of_office(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        until: Option<DateTime<Utc>>,
+        note: &str,
+    ) -> Result<()> {
+        if user_id != actor.user_id {
+            actor.require(Permission::ManageUsers)?;
+        }
+        let note = note.trim();
+        if note.chars().count() > 200 {
+            return Err(ServiceError::field(
+                "note",
+                "A note has at most 200 characters.",
+            ));
+        }
+        if until.is_some_and(|u| u <= now()) {
+            return Err(ServiceError::field(
+                "until",
+                "`until` must be in the future; send null to be back in the office.",
+            ));
+        }
+        let mut tx = self.db().write().await?;
+        let member =
+            corral_store::queries::memberships::find(&mut tx, &actor.workspace_id, user_id)
+                .await?
+                .filter(|m| m.status == "active")
+                .ok_or_else(|| ServiceError::not_found("Member"))?;
+        jobs::set_out_of_office(
+            &mut tx,
+            &actor.workspace_id,
+            &member.user_id,
+            until.map(|u| (u, note)),
+            &actor.user_id,
+            now(),
+        )
+        .await?;
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            &actor.organization_id,
+            &actor.workspace_id,
+            crate::audit::Change {
+                object_type: "out_of_office",
+                object_id: user_id,
+                action: if until.is_some() { "set" } else { "cleared" },
+                before: json!({}),
+                after: json!({"until": until, "note": note}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The workspace's round-robin settings.
@@ -831,13 +916,14 @@ impl Services {
         auto_assign: Option<bool>,
         strategy: Option<&str>,
         skip_offline: Option<bool>,
+        skip_out_of_office: Option<bool>,
     ) -> Result<corral_store::model::AssignmentSettingsRow> {
         actor.require(Permission::ManageOrganization)?;
         let mut tx = self.db().write().await?;
         let mut s = self
             .assignment_settings_in(&mut tx, &actor.workspace_id)
             .await?;
-        let before = json!({"auto_assign": s.auto_assign, "strategy": s.strategy, "skip_offline": s.skip_offline});
+        let before = json!({"auto_assign": s.auto_assign, "strategy": s.strategy, "skip_offline": s.skip_offline, "skip_out_of_office": s.skip_out_of_office});
         if let Some(a) = auto_assign {
             s.auto_assign = a;
         }
@@ -847,6 +933,9 @@ impl Services {
         }
         if let Some(o) = skip_offline {
             s.skip_offline = o;
+        }
+        if let Some(o) = skip_out_of_office {
+            s.skip_out_of_office = o;
         }
         s.date_updated = now();
         jobs::put_assignment_settings(&mut tx, &s).await?;
@@ -860,7 +949,7 @@ impl Services {
                 object_id: &actor.workspace_id,
                 action: "updated",
                 before,
-                after: json!({"auto_assign": s.auto_assign, "strategy": s.strategy, "skip_offline": s.skip_offline}),
+                after: json!({"auto_assign": s.auto_assign, "strategy": s.strategy, "skip_offline": s.skip_offline, "skip_out_of_office": s.skip_out_of_office}),
             },
         )
         .await?;
@@ -895,7 +984,7 @@ impl Services {
             return Ok(None);
         }
         let pool = self
-            .pool_in(tx, &actor.workspace_id, None, settings.skip_offline)
+            .pool_in(tx, &actor.workspace_id, None, Skip::from(&settings))
             .await?;
         if pool.is_empty() {
             return Ok(None);
@@ -935,13 +1024,14 @@ impl Services {
     }
 
     /// The round-robin pool: active members with round robin on, or the active members of a
-    /// group; without the offline ones when `skip_offline`. Sorted, so rotation is stable.
+    /// group; without the offline or out-of-office ones as `skip` says. Sorted, so rotation is
+    /// stable.
     pub(crate) async fn pool_in(
         &self,
         tx: &mut Tx,
         workspace_id: &str,
         group_id: Option<&str>,
-        skip_offline: bool,
+        skip: Skip,
     ) -> Result<Vec<String>> {
         let members = corral_store::queries::memberships::list_members(tx, workspace_id).await?;
         let mut pool: Vec<String> = match group_id {
@@ -966,9 +1056,17 @@ impl Services {
                 .map(|m| m.membership.user_id.clone())
                 .collect(),
         };
-        if skip_offline {
+        if skip.offline {
             let online = self.presence().online(workspace_id);
             pool.retain(|u| online.contains(u));
+        }
+        if skip.out_of_office {
+            let away: Vec<String> = jobs::out_of_office(tx, workspace_id, now())
+                .await?
+                .into_iter()
+                .map(|(u, _, _)| u)
+                .collect();
+            pool.retain(|u| !away.contains(u));
         }
         pool.sort();
         Ok(pool)
@@ -978,7 +1076,7 @@ impl Services {
     pub async fn round_robin_pool_size(&self, actor: &Actor) -> Result<usize> {
         let mut tx = self.db().read().await?;
         Ok(self
-            .pool_in(&mut tx, &actor.workspace_id, None, false)
+            .pool_in(&mut tx, &actor.workspace_id, None, Skip::default())
             .await?
             .len())
     }
@@ -1015,12 +1113,13 @@ impl Services {
         // unassigned leads the previous one left.
         corral_store::queries::cluster::lock_rotation(&mut tx, &actor.workspace_id, &field_id)
             .await?;
-        let skip_offline = self
-            .assignment_settings_in(&mut tx, &actor.workspace_id)
-            .await?
-            .skip_offline;
+        let skip = Skip::from(
+            &self
+                .assignment_settings_in(&mut tx, &actor.workspace_id)
+                .await?,
+        );
         let pool = self
-            .pool_in(&mut tx, &actor.workspace_id, group_id, skip_offline)
+            .pool_in(&mut tx, &actor.workspace_id, group_id, skip)
             .await?;
         let mut filter = match &selection.query {
             Some(q) => filter_from_query(&mut tx, &actor.workspace_id, q).await?,

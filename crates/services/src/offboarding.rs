@@ -391,7 +391,12 @@ impl Services {
                     })?;
                 // The same pool round robin uses for a group, without the leaver.
                 let mut active = self
-                    .pool_in(tx, &actor.workspace_id, Some(t), false)
+                    .pool_in(
+                        tx,
+                        &actor.workspace_id,
+                        Some(t),
+                        crate::bulk::Skip::default(),
+                    )
                     .await?;
                 active.retain(|u| u != leaver);
                 if active.is_empty() {

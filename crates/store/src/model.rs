@@ -125,6 +125,8 @@ pub struct AssignmentSettingsRow {
     pub strategy: String,
     pub skip_offline: bool,
     pub date_updated: Ts,
+    /// Whether members out of office are left out of the pool.
+    pub skip_out_of_office: bool,
 }
 
 /// A contact in one member's personal address book.

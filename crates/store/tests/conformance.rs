@@ -578,6 +578,7 @@ const DISTRIBUTED: &[&str] = &[
     "saved_search_shares",
     "scim_groups",
     "rate_limit_counters",
+    "out_of_office",
 ];
 
 /// Tables read before a workspace is known, or spanning an organization: whole on every

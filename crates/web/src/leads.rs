@@ -187,6 +187,7 @@ pub async fn rr_settings(
             Some(on("auto_assign")),
             Some(&form_value(&form, "strategy")),
             Some(on("skip_offline")),
+            Some(on("skip_out_of_office")),
         )
         .await
     {

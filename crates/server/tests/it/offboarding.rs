@@ -618,3 +618,145 @@ async fn new_leads_are_auto_assigned_and_offline_members_can_be_skipped() {
         assert_eq!(log["data"].as_array().unwrap().len(), pool.len() * 2 + 1);
     }
 }
+
+#[tokio::test]
+async fn members_out_of_office_are_left_out_of_round_robin_until_they_are_back() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let admin = key(&d["members"][0]);
+        let mut leads = vec![];
+        for i in 0..6 {
+            let (s, l) = app
+                .post(&admin, "lead/", &json!({"name": format!("Away test {i}")}))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{l}");
+            leads.push(l["id"].as_str().unwrap().to_string());
+        }
+        // Who is in the pool: an assignment of nothing answers with it.
+        let (s, r) = app
+            .post(&admin, "lead/assign/", &json!({"lead_ids": ["lead_none"]}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let pool: Vec<String> = r["pool"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap().to_string())
+            .collect();
+        assert!(pool.len() >= 2, "{r}");
+        let member = |uid: &str| {
+            d["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user_id"] == uid)
+                .unwrap()
+                .clone()
+        };
+        let away = member(&pool[0]);
+        let away_id = pool[0].clone();
+        let path = format!("out_of_office/{away_id}/");
+        let soon = |secs: i64| (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339();
+
+        // Bad input changes nothing; only oneself or someone with manage_users may set it.
+        for bad in [
+            json!({}),
+            json!({"until": "tomorrow"}),
+            json!({"until": soon(-60)}),
+            json!({"until": soon(60), "note": "x".repeat(201)}),
+            json!({"until": soon(60), "mood": "sunny"}),
+        ] {
+            let (s, e) = app.put(&key(&away), &path, &bad).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{bad} {e}");
+        }
+        let outsider = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["role_id"] == "user" && m["status"] == "active" && m["user_id"] != away_id)
+            .unwrap()
+            .clone();
+        let (s, _) = app
+            .put(&key(&outsider), &path, &json!({"until": soon(3600)}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app
+            .put(
+                &admin,
+                "out_of_office/user_nobody/",
+                &json!({"until": soon(3600)}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, list) = app.get(&admin, "out_of_office/").await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
+
+        // Away for an hour, by their own hand: round robin leaves them out.
+        let (s, v) = app
+            .put(
+                &key(&away),
+                &path,
+                &json!({"until": soon(3600), "note": "Holiday"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, list) = app.get(&admin, "out_of_office/").await;
+        assert_eq!(list["data"][0]["user_id"], away_id, "{list}");
+        assert_eq!(list["data"][0]["note"], "Holiday");
+        let (s, r) = app
+            .post(&admin, "lead/assign/", &json!({"lead_ids": leads[..3]}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["assigned"], 3, "{r}");
+        assert!(
+            !r["pool"].as_array().unwrap().contains(&json!(away_id)),
+            "{r}"
+        );
+        assert!(r["by_member"].get(&away_id).is_none(), "{r}");
+
+        // The workspace may choose to include them anyway.
+        let (s, v) = app
+            .put(
+                &admin,
+                "round_robin_settings/",
+                &json!({"skip_out_of_office_members": false}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["skip_out_of_office_members"], false);
+        let (_, r) = app
+            .post(&admin, "lead/assign/", &json!({"lead_ids": ["lead_none"]}))
+            .await;
+        assert!(
+            r["pool"].as_array().unwrap().contains(&json!(away_id)),
+            "{r}"
+        );
+        app.put(
+            &admin,
+            "round_robin_settings/",
+            &json!({"skip_out_of_office_members": true}),
+        )
+        .await;
+
+        // Time away ends by itself.
+        let (s, _) = app.put(&admin, &path, &json!({"until": soon(2)})).await;
+        assert_eq!(s, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        let (_, list) = app.get(&admin, "out_of_office/").await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
+        let (_, r) = app
+            .post(&admin, "lead/assign/", &json!({"lead_ids": leads[3..]}))
+            .await;
+        assert!(
+            r["pool"].as_array().unwrap().contains(&json!(away_id)),
+            "{r}"
+        );
+        // And an administrator can bring someone back early.
+        app.put(&admin, &path, &json!({"until": soon(3600)})).await;
+        let (s, _) = app.put(&admin, &path, &json!({"until": null})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, list) = app.get(&admin, "out_of_office/").await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
+    }
+}

@@ -175,7 +175,7 @@ pub async fn assignment_settings(
     tx: &mut Tx,
     workspace_id: &str,
 ) -> Result<Option<crate::model::AssignmentSettingsRow>> {
-    crate::on!(tx, c => sqlx::query_as::<_, crate::model::AssignmentSettingsRow>("SELECT workspace_id, auto_assign, strategy, skip_offline, date_updated FROM assignment_settings WHERE workspace_id = $1")
+    crate::on!(tx, c => sqlx::query_as::<_, crate::model::AssignmentSettingsRow>("SELECT workspace_id, auto_assign, strategy, skip_offline, date_updated, skip_out_of_office FROM assignment_settings WHERE workspace_id = $1")
         .bind(workspace_id).fetch_optional(c).await).map_err(crate::queries::db_err)
 }
 
@@ -183,8 +183,39 @@ pub async fn put_assignment_settings(
     tx: &mut Tx,
     s: &crate::model::AssignmentSettingsRow,
 ) -> Result<()> {
-    crate::on!(tx, c => sqlx::query("INSERT INTO assignment_settings (workspace_id, auto_assign, strategy, skip_offline, date_updated) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id) DO UPDATE SET auto_assign = excluded.auto_assign, strategy = excluded.strategy, skip_offline = excluded.skip_offline, date_updated = excluded.date_updated")
-        .bind(&s.workspace_id).bind(s.auto_assign).bind(&s.strategy).bind(s.skip_offline).bind(s.date_updated)
+    crate::on!(tx, c => sqlx::query("INSERT INTO assignment_settings (workspace_id, auto_assign, strategy, skip_offline, date_updated, skip_out_of_office) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id) DO UPDATE SET auto_assign = excluded.auto_assign, strategy = excluded.strategy, skip_offline = excluded.skip_offline, date_updated = excluded.date_updated, skip_out_of_office = excluded.skip_out_of_office")
+        .bind(&s.workspace_id).bind(s.auto_assign).bind(&s.strategy).bind(s.skip_offline).bind(s.date_updated).bind(s.skip_out_of_office)
         .execute(c).await.map(|r| r.rows_affected())).map_err(crate::queries::db_err)?;
+    Ok(())
+}
+
+/// Members out of office in the workspace whose time away has not ended by `now`:
+/// (user id, until, note).
+pub async fn out_of_office(
+    tx: &mut Tx,
+    workspace_id: &str,
+    now: Ts,
+) -> Result<Vec<(String, Ts, String)>> {
+    crate::on!(tx, c => sqlx::query_as::<_, (String, Ts, String)>("SELECT user_id, until, note FROM out_of_office WHERE workspace_id = $1 AND until > $2 ORDER BY user_id")
+        .bind(workspace_id).bind(now).fetch_all(c).await).map_err(crate::queries::db_err)
+}
+
+/// Marks a member out of office until `until`, or (None) back.
+pub async fn set_out_of_office(
+    tx: &mut Tx,
+    workspace_id: &str,
+    user_id: &str,
+    away: Option<(Ts, &str)>,
+    by: &str,
+    now: Ts,
+) -> Result<()> {
+    match away {
+        Some((until, note)) => crate::on!(tx, c => sqlx::query("INSERT INTO out_of_office (workspace_id, user_id, until, note, set_by, date_updated) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, user_id) DO UPDATE SET until = excluded.until, note = excluded.note, set_by = excluded.set_by, date_updated = excluded.date_updated")
+            .bind(workspace_id).bind(user_id).bind(until).bind(note).bind(by).bind(now)
+            .execute(c).await.map(|r| r.rows_affected())),
+        None => crate::on!(tx, c => sqlx::query("DELETE FROM out_of_office WHERE workspace_id = $1 AND user_id = $2")
+            .bind(workspace_id).bind(user_id).execute(c).await.map(|r| r.rows_affected())),
+    }
+    .map_err(crate::queries::db_err)?;
     Ok(())
 }
