@@ -849,9 +849,7 @@ impl Services {
         until: Option<DateTime<Utc>>,
         note: &str,
     ) -> Result<()> {
-        if user_id != actor.user_id {
-            actor.require(Permission::ManageUsers)?;
-        }
+        actor.may_change_record(Some(user_id), Permission::ManageUsers)?;
         let note = note.trim();
         if note.chars().count() > 200 {
             return Err(ServiceError::field(
@@ -871,6 +869,12 @@ impl Services {
                 .await?
                 .filter(|m| m.status == "active")
                 .ok_or_else(|| ServiceError::not_found("Member"))?;
+        let before = jobs::out_of_office(&mut tx, &actor.workspace_id, now())
+            .await?
+            .into_iter()
+            .find(|(u, _, _)| u == user_id)
+            .map(|(_, until, note)| json!({"until": until, "note": note}))
+            .unwrap_or_else(|| json!({}));
         jobs::set_out_of_office(
             &mut tx,
             &actor.workspace_id,
@@ -889,7 +893,7 @@ impl Services {
                 object_type: "out_of_office",
                 object_id: user_id,
                 action: if until.is_some() { "set" } else { "cleared" },
-                before: json!({}),
+                before,
                 after: json!({"until": until, "note": note}),
             },
         )

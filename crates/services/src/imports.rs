@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use corral_domain::ids::random_base62;
 use corral_domain::import::{Column, ImportedLead, leads_from_csv};
+use corral_domain::visibility::LeadScope;
 use corral_domain::{Actor, Permission};
 use corral_store::model::{BulkJobRow, CustomFieldRow};
 use corral_store::queries::{custom_fields, jobs, leads, users};
@@ -161,7 +162,11 @@ impl Services {
         lead_id: &str,
         data: &str,
     ) -> Result<()> {
-        if leads::exists(tx, &actor.workspace_id, lead_id).await? {
+        // Already made (the item's batch committed with its lead): nothing to do.
+        if leads::get(tx, &actor.workspace_id, lead_id, &LeadScope::All)
+            .await?
+            .is_some()
+        {
             return Ok(());
         }
         let p: Value = serde_json::from_str(data)

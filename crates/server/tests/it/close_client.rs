@@ -1,8 +1,6 @@
 //! The official Close Python client (`closeio`) against a running Corral.
 
-use std::process::Command;
-
-use crate::helpers::{engines, spawn_demo};
+use crate::helpers::{engines, run_python, spawn_demo};
 
 /// The Python that has `closeio` installed (required in CI).
 pub fn python_with_closeio() -> Option<String> {
@@ -23,21 +21,13 @@ async fn official_close_python_client_reads_me_organization_and_users() {
             .to_string();
         let ws = app.demo()["workspace_id"].as_str().unwrap().to_string();
         let base = format!("{}/api/v1/", app.url);
-        let python = python.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            Command::new(&python)
-                .args([script, &base, &key, &ws, "25"])
-                .output()
-                .expect("run python")
-        })
-        .await
-        .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "{engine:?}: closeio script failed\n{stdout}\n{stderr}"
-        );
+        let stdout = run_python(
+            &python,
+            script,
+            vec![base, key, ws, "25".into()],
+            &format!("{engine:?}: the closeio script"),
+        )
+        .await;
         assert!(stdout.contains("passed, 0 failed"), "{stdout}");
     }
 }
@@ -61,21 +51,13 @@ async fn official_close_python_client_works_with_leads_and_bulk_edit() {
             .collect();
         let (old, new) = (users[0].clone(), users[1].clone());
         let base = format!("{}/api/v1/", app.url);
-        let python = python.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            Command::new(&python)
-                .args([script, &base, &key, &old, &new])
-                .output()
-                .expect("run python")
-        })
-        .await
-        .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{engine:?}\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stdout = run_python(
+            &python,
+            script,
+            vec![base, key, old, new],
+            &format!("{engine:?}: the closeio script"),
+        )
+        .await;
         assert!(stdout.contains("passed, 0 failed"));
     }
 }

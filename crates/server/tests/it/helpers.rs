@@ -346,3 +346,40 @@ pub fn python_with(modules: &str, what: &str) -> Option<String> {
     );
     None
 }
+
+/// Runs a Python script (off the async threads) and returns its standard output; a failing
+/// script fails the test with both of its outputs.
+pub async fn run_python(python: &str, script: &str, args: Vec<String>, what: &str) -> String {
+    let (python, script) = (python.to_string(), script.to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(&python)
+            .arg(&script)
+            .args(&args)
+            .output()
+            .expect("run python")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{what} failed\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The id of the workspace's "Lead Owner" field (every workspace has one, user-typed).
+pub async fn lead_owner_field(app: &TestApp, k: &str) -> String {
+    let (s, v) = app.get(k, "custom_field/lead/").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let f = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Lead Owner")
+        .expect("every workspace has Lead Owner")
+        .clone();
+    assert_eq!(f["type"], "user");
+    f["id"].as_str().unwrap().to_string()
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, engines, key, spawn_demo};
+use crate::helpers::{Browser, TestApp, engines, key, lead_owner_field, spawn_demo};
 
 async fn lead_total(app: &TestApp, k: &str) -> i64 {
     let (s, v) = app.get(k, "lead/?_limit=1").await;
@@ -34,16 +34,7 @@ async fn csv_files_are_checked_whole_then_imported_as_leads_with_contacts() {
         let admin = key(&d["members"][0]);
         let member = app.demo_member("user");
         let member_email = member["email"].as_str().unwrap();
-        let (_, fields) = app.get(&admin, "custom_field/lead/").await;
-        let owner_field = fields["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == "Lead Owner")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let owner_field = lead_owner_field(&app, &admin).await;
         let csv = format!(
             "Company,Contact Name,Email,Phone,Status,City,Lead Owner\n\
              Acme Imports,Ann Lee,ann@acme.example,+1 415 555 0100,Qualified,Oakland,{member_email}\n\

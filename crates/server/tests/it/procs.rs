@@ -100,29 +100,36 @@ pub async fn get(url: &str, key: &str, path: &str) -> (StatusCode, Value) {
 
 /// Lead Owner of every lead, by paging through all of them.
 pub async fn owners(url: &str, key: &str, cf: &str) -> HashMap<String, Option<String>> {
-    let mut out = HashMap::new();
-    let mut skip = 0;
+    all_leads(url, key, &format!("id,custom.{cf}"))
+        .await
+        .into_iter()
+        .map(|l| {
+            (
+                l["id"].as_str().unwrap().to_string(),
+                l[format!("custom.{cf}")].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// Every lead the key sees, paged to the end with `_fields`; a lead listed twice fails.
+pub async fn all_leads(url: &str, key: &str, fields: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     loop {
         let (s, page) = get(
             url,
             key,
-            &format!("lead/?_skip={skip}&_limit=200&_fields=id,custom.{cf}"),
+            &format!("lead/?_skip={}&_limit=200&_fields={fields}", out.len()),
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{page}");
         let data = page["data"].as_array().unwrap();
         for l in data {
             let id = l["id"].as_str().unwrap().to_string();
-            assert!(
-                out.insert(
-                    id.clone(),
-                    l[format!("custom.{cf}")].as_str().map(str::to_string)
-                )
-                .is_none(),
-                "lead {id} listed twice"
-            );
+            assert!(seen.insert(id.clone()), "lead {id} listed twice");
+            out.push(l.clone());
         }
-        skip += data.len();
         if !page["has_more"].as_bool().unwrap_or(false) || data.is_empty() {
             break;
         }

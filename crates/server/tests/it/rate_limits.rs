@@ -2,14 +2,13 @@
 //! 429 shape and headers, windows that reset, and the official Python client riding through
 //! them.
 
-use std::process::Command;
 use std::time::Duration;
 
 use corral_services::ratelimit::RateLimits;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Options, TestApp, engines, key, spawn_with};
+use crate::helpers::{Options, TestApp, engines, key, run_python, spawn_with};
 
 const WINDOW: i64 = 4;
 
@@ -161,21 +160,13 @@ async fn the_official_python_client_waits_out_429s_and_finishes() {
         .await;
         let k = key(&app.demo()["members"][0]);
         let base = format!("{}/api/v1/", app.url);
-        let python = python.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            Command::new(&python)
-                .args([script, &base, &k, "10"])
-                .output()
-                .expect("run python")
-        })
-        .await
-        .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "{engine:?}: closeio script failed\n{stdout}\n{stderr}"
-        );
+        let stdout = run_python(
+            &python,
+            script,
+            vec![base, k, "10".into()],
+            &format!("{engine:?}: the closeio script"),
+        )
+        .await;
         assert!(stdout.contains("10 of 10 requests answered"), "{stdout}");
         assert!(stdout.contains("waited"), "{stdout}");
     }

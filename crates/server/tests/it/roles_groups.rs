@@ -6,21 +6,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_close_error, engines, key, spawn_demo};
-
-async fn lead_owner_field(app: &TestApp, k: &str) -> String {
-    let (s, v) = app.get(k, "custom_field/lead/").await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let f = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "Lead Owner")
-        .expect("every workspace has Lead Owner")
-        .clone();
-    assert_eq!(f["type"], "user");
-    f["id"].as_str().unwrap().to_string()
-}
+use crate::helpers::{assert_close_error, engines, key, lead_owner_field, spawn_demo};
 
 #[tokio::test]
 async fn roles_api_as_close_describes_it() {

@@ -90,7 +90,7 @@ pub async fn lock_rotation(tx: &mut Tx, workspace_id: &str, key: &str) -> Result
 /// Takes up to `want` requests of quota for `scope` in the window starting at `window_start`
 /// (epoch seconds) out of `limit` shared by every node; returns (granted, used after the
 /// grant). One statement, so concurrent nodes never hand out more than `limit` together.
-/// On SQLite (one node, which counts in memory) it grants what is asked.
+/// PostgreSQL only: one SQLite node counts in memory.
 pub async fn lease_rate_quota(
     tx: &mut Tx,
     workspace_id: &str,
@@ -100,7 +100,9 @@ pub async fn lease_rate_quota(
     limit: i64,
 ) -> Result<(i64, i64)> {
     let Tx::Postgres(t) = tx else {
-        return Ok((want.min(limit), want.min(limit)));
+        return Err(crate::StoreError::Corrupt(
+            "shared rate-limit quota is leased from PostgreSQL only".into(),
+        ));
     };
     sqlx::query_as::<_, (i64, i64)>(
         "INSERT INTO rate_limit_counters AS r (workspace_id, scope, window_start, window_end, used, last_grant) \

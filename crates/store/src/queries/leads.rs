@@ -292,13 +292,6 @@ pub async fn touch(
     Ok(())
 }
 
-/// Whether a lead with this id exists in the workspace, whoever may see it.
-pub async fn exists(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<bool> {
-    let n: i64 = on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE workspace_id = $1 AND id = $2")
-        .bind(workspace_id).bind(id).fetch_one(c).await).map_err(db_err)?;
-    Ok(n > 0)
-}
-
 /// One lead if it exists in the workspace and the scope sees it.
 pub async fn get(
     tx: &mut Tx,
