@@ -21,6 +21,7 @@ pub mod scim;
 mod sharing;
 mod v1;
 mod views;
+mod webhooks;
 pub mod wire;
 mod work;
 

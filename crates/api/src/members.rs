@@ -667,7 +667,7 @@ async fn offboarding_plan(
     Ok(Json(json!({
         "membership_id": plan.membership_id, "user_id": plan.user_id,
         "categories": plan.categories.iter().map(|c| json!({"key": c.key, "label": c.label, "count": c.count, "sample": c.sample})).collect::<Vec<_>>(),
-        "groups": plan.groups, "api_keys": plan.api_keys, "smart_views": plan.smart_views, "round_robin": plan.round_robin,
+        "groups": plan.groups, "api_keys": plan.api_keys, "smart_views": plan.smart_views, "webhooks": plan.webhooks, "round_robin": plan.round_robin,
         "activities_stay": plan.activities_stay,
         "moves": plan.moves.len(), "moves_by_target": move_counts(&plan.moves),
         "note": "Email routing of a leaver stays with your mail provider: set up forwarding there.",

@@ -34,6 +34,7 @@ pub fn routes() -> Router<ApiState> {
         .merge(crate::reports::routes())
         .merge(crate::views::routes())
         .merge(crate::imports::routes())
+        .merge(crate::webhooks::routes())
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -189,28 +189,9 @@ pub fn member_listing(l: &corral_services::members::MemberListing) -> Value {
     v
 }
 
-/// Naive UTC timestamps, as Close's event log has them.
-pub fn naive_ts(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
-}
+pub use corral_services::audit::naive_ts;
 
 /// An audit entry in Close's event-log shape.
 pub fn event(a: &corral_store::model::AuditRow) -> Value {
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or_else(|_| json!({}));
-    json!({
-        "id": a.id,
-        "date_created": naive_ts(&a.date_created),
-        "date_updated": naive_ts(&a.date_created),
-        "organization_id": a.workspace_id,
-        "user_id": a.actor_user_id,
-        "request_id": a.request_id,
-        "object_type": a.object_type,
-        "object_id": a.object_id,
-        "lead_id": if a.object_type == "lead" { json!(a.object_id) } else { Value::Null },
-        "action": a.action,
-        "changed_fields": a.changed_fields.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-        "data": parse(&a.data),
-        "previous_data": parse(&a.previous_data),
-        "meta": {},
-    })
+    corral_services::audit::event_json(a)
 }

@@ -196,6 +196,7 @@ async fn setup(cli: &Cli) -> Res<World> {
         smtp: None,
         invitation_ttl: None,
         rate_limit: None,
+        webhooks: Default::default(),
     })
     .await?;
     let s = running.services.clone();
@@ -496,6 +497,7 @@ async fn setup(cli: &Cli) -> Res<World> {
                 smtp: None,
                 invitation_ttl: None,
                 rate_limit: None,
+                webhooks: Default::default(),
             })
             .await?,
         );
@@ -967,6 +969,8 @@ async fn p6(w: &World) -> Res<Row> {
 
 #[tokio::main]
 async fn main() {
+    // reqwest's TLS (built with the server's features) needs a crypto provider chosen.
+    corral::webhook::install_tls_provider();
     let cli = Cli::parse();
     if cli.scenario == Scenario::Soak {
         match soak::run(

@@ -18,6 +18,8 @@ pub enum Kind {
     Invitation,
     Event,
     Request,
+    Webhook,
+    WebhookDelivery,
 }
 
 impl Kind {
@@ -34,12 +36,19 @@ impl Kind {
             Kind::Invitation => "invi",
             Kind::Event => "ev",
             Kind::Request => "req",
+            Kind::Webhook => "whsub",
+            Kind::WebhookDelivery => "whdel",
         }
     }
 
     const fn random_len(self) -> usize {
         match self {
-            Kind::Group | Kind::Event | Kind::Request | Kind::Role => 22,
+            Kind::Group
+            | Kind::Event
+            | Kind::Request
+            | Kind::Role
+            | Kind::Webhook
+            | Kind::WebhookDelivery => 22,
             _ => 43,
         }
     }

@@ -23,6 +23,7 @@ pub mod search;
 pub mod sharing;
 pub mod team;
 pub mod visibility;
+pub mod webhooks;
 
 pub use email::Email;
 pub use error::{DomainError, FieldError};

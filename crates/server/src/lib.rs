@@ -18,6 +18,7 @@ use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 
 pub mod mail;
+pub mod webhook;
 pub use mail::SmtpConfig;
 
 /// How to run a server.
@@ -39,6 +40,8 @@ pub struct Config {
     pub invitation_ttl: Option<std::time::Duration>,
     /// API rate limits per key and endpoint group; None lets every request through.
     pub rate_limit: Option<corral_services::ratelimit::RateLimits>,
+    /// How webhook deliveries are retried and when a failing subscription is paused.
+    pub webhooks: corral_services::webhooks::Policy,
 }
 
 impl Config {
@@ -194,6 +197,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     jobs: tokio::task::JoinHandle<()>,
+    hooks: tokio::task::JoinHandle<()>,
     cluster: tokio::task::JoinHandle<()>,
 }
 
@@ -204,6 +208,7 @@ impl Running {
             w.abort();
         }
         self.jobs.abort();
+        self.hooks.abort();
         self.cluster.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -255,6 +260,11 @@ pub async fn start(config: Config) -> Result<Running, String> {
         .map_err(|e| format!("cannot prepare workspaces: {e}"))?;
     let worker = mailer.map(|m| mail::spawn_worker(services.clone(), m));
     let jobs = spawn_jobs_worker(services.clone());
+    let hooks = webhook::spawn_worker(
+        services.clone(),
+        webhook::HttpSender::new(config.webhooks.timeout)?,
+        config.webhooks,
+    );
     let cluster = tokio::spawn(services.clone().run_presence_cluster());
     if worker.is_none() {
         eprintln!(
@@ -340,6 +350,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         task,
         worker,
         jobs,
+        hooks,
         cluster,
     })
 }

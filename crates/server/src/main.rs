@@ -128,6 +128,7 @@ async fn main() -> ExitCode {
                 smtp: smtp_config(),
                 invitation_ttl: invitation_ttl(),
                 rate_limit: rate_limit(),
+                webhooks: Default::default(),
             };
             match corral::start(config).await {
                 Ok(running) => {
@@ -148,6 +149,7 @@ async fn main() -> ExitCode {
                 smtp: None,
                 invitation_ttl: None,
                 rate_limit: None,
+                webhooks: Default::default(),
             };
             corral::open_database(&config)
                 .await

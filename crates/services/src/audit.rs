@@ -8,7 +8,7 @@ use corral_store::Tx;
 use corral_store::model::AuditRow;
 use corral_store::now;
 use corral_store::queries::team::{self, AuditFilter};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::{Result, ServiceError, Services};
 
@@ -46,27 +46,50 @@ pub(crate) async fn record(
     c: Change<'_>,
 ) -> Result<()> {
     let fields = changed_fields(&c.before, &c.after);
-    team::insert_audit(
-        tx,
-        &AuditRow {
-            id: Kind::Event.new_id(),
-            organization_id: organization_id.to_string(),
-            workspace_id: Some(workspace_id.to_string()),
-            actor_user_id: actor.map(|a| a.user_id.clone()),
-            request_id: actor
-                .map(|a| a.request_id.clone())
-                .filter(|r| !r.is_empty()),
-            object_type: c.object_type.to_string(),
-            object_id: c.object_id.to_string(),
-            action: c.action.to_string(),
-            changed_fields: fields.join(","),
-            previous_data: c.before.to_string(),
-            data: c.after.to_string(),
-            date_created: now(),
-        },
-    )
-    .await?;
-    Ok(())
+    let row = AuditRow {
+        id: Kind::Event.new_id(),
+        organization_id: organization_id.to_string(),
+        workspace_id: Some(workspace_id.to_string()),
+        actor_user_id: actor.map(|a| a.user_id.clone()),
+        request_id: actor
+            .map(|a| a.request_id.clone())
+            .filter(|r| !r.is_empty()),
+        object_type: c.object_type.to_string(),
+        object_id: c.object_id.to_string(),
+        action: c.action.to_string(),
+        changed_fields: fields.join(","),
+        previous_data: c.before.to_string(),
+        data: c.after.to_string(),
+        date_created: now(),
+    };
+    team::insert_audit(tx, &row).await?;
+    crate::webhooks::enqueue(tx, &row).await
+}
+
+/// Naive UTC timestamps, as Close's event log has them.
+pub fn naive_ts(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// An audit entry in Close's event-log shape (also the `event` of a webhook delivery).
+pub fn event_json(a: &AuditRow) -> Value {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or_else(|_| json!({}));
+    json!({
+        "id": a.id,
+        "date_created": naive_ts(&a.date_created),
+        "date_updated": naive_ts(&a.date_created),
+        "organization_id": a.workspace_id,
+        "user_id": a.actor_user_id,
+        "request_id": a.request_id,
+        "object_type": a.object_type,
+        "object_id": a.object_id,
+        "lead_id": if a.object_type == "lead" { json!(a.object_id) } else { Value::Null },
+        "action": a.action,
+        "changed_fields": a.changed_fields.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+        "data": parse(&a.data),
+        "previous_data": parse(&a.previous_data),
+        "meta": {},
+    })
 }
 
 /// Object types the event log shows every member (the store filters on the same list).

@@ -813,7 +813,7 @@ pub struct Assignment {
 }
 
 impl Services {
-    async fn assignment_settings_in(
+    pub(crate) async fn assignment_settings_in(
         &self,
         tx: &mut Tx,
         workspace_id: &str,

@@ -26,6 +26,7 @@ pub mod secrets;
 pub mod setup;
 pub mod sharing;
 pub mod views;
+pub mod webhooks;
 pub mod work;
 pub mod workspace;
 

@@ -72,6 +72,9 @@ pub struct Plan {
     pub api_keys: usize,
     /// Smart Views they own: they stay, and go on working for whoever they are shared with.
     pub smart_views: usize,
+    /// URLs of webhook subscriptions they created: they belong to the workspace and go on
+    /// delivering (an administrator may pause or delete them).
+    pub webhooks: Vec<String>,
     pub round_robin: bool,
     pub activities_stay: usize,
     pub moves: Vec<Move>,
@@ -389,15 +392,15 @@ impl Services {
                     .ok_or_else(|| {
                         ServiceError::field(field, format!("There is no group '{t}'."))
                     })?;
-                // The same pool round robin uses for a group, without the leaver.
-                let mut active = self
-                    .pool_in(
-                        tx,
-                        &actor.workspace_id,
-                        Some(t),
-                        crate::bulk::Skip::default(),
-                    )
-                    .await?;
+                // The same pool round robin uses for a group, without the leaver; members
+                // out of office are left out as the workspace's round-robin settings say
+                // (being offline does not matter for a one-off hand-over).
+                let settings = self.assignment_settings_in(tx, &actor.workspace_id).await?;
+                let skip = crate::bulk::Skip {
+                    offline: false,
+                    out_of_office: settings.skip_out_of_office,
+                };
+                let mut active = self.pool_in(tx, &actor.workspace_id, Some(t), skip).await?;
                 active.retain(|u| u != leaver);
                 if active.is_empty() {
                     return Err(ServiceError::field(
@@ -511,6 +514,12 @@ impl Services {
         let smart_views =
             corral_store::queries::saved_searches::count_owned(&mut tx, &actor.workspace_id, &uid)
                 .await? as usize;
+        let webhooks = corral_store::queries::webhooks::list(&mut tx, &actor.workspace_id)
+            .await?
+            .into_iter()
+            .filter(|w| w.created_by == uid)
+            .map(|w| w.url)
+            .collect();
         let activities_stay = work::list_activities(
             &mut tx,
             &actor.workspace_id,
@@ -531,6 +540,7 @@ impl Services {
             groups: group_names,
             api_keys,
             smart_views,
+            webhooks,
             round_robin: m.membership.round_robin,
             activities_stay,
             moves: plan_moves(&h, &uid, choices),

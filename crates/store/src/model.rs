@@ -567,3 +567,45 @@ pub struct SavedSearchRow {
     pub date_created: Ts,
     pub date_updated: Ts,
 }
+
+/// A webhook subscription: where to POST which events, signed with `signature_key`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookRow {
+    pub workspace_id: String,
+    pub id: String,
+    pub url: String,
+    /// JSON text: the list of `{object_type, action, extra_filter?}`.
+    pub events: String,
+    pub verify_ssl: bool,
+    pub status: String,
+    pub pause_reason: Option<String>,
+    /// Hex; the HMAC-SHA256 key of every delivery.
+    pub signature_key: String,
+    pub consecutive_failures: i64,
+    pub latest_error: Option<String>,
+    pub delivered_count: i64,
+    pub failed_count: i64,
+    pub created_by: String,
+    pub updated_by: String,
+    pub date_created: Ts,
+    pub date_updated: Ts,
+}
+
+/// One event on its way to one subscription (the webhook outbox).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookDeliveryRow {
+    pub workspace_id: String,
+    pub id: String,
+    pub webhook_id: String,
+    pub event_id: String,
+    /// The exact body that is signed and sent.
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Ts,
+    pub lease_until: Option<Ts>,
+    pub last_error: Option<String>,
+    pub response_status: Option<i64>,
+    pub date_created: Ts,
+    pub delivered_at: Option<Ts>,
+}

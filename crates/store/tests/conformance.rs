@@ -579,6 +579,8 @@ const DISTRIBUTED: &[&str] = &[
     "scim_groups",
     "rate_limit_counters",
     "out_of_office",
+    "webhooks",
+    "webhook_deliveries",
 ];
 
 /// Tables read before a workspace is known, or spanning an organization: whole on every

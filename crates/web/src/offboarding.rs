@@ -46,6 +46,7 @@ struct OffboardPage {
     groups: String,
     api_keys: usize,
     smart_views: usize,
+    webhooks: usize,
     round_robin: bool,
     error: Option<String>,
 }
@@ -188,6 +189,7 @@ async fn offboard_page(
         },
         api_keys: plan.api_keys,
         smart_views: plan.smart_views,
+        webhooks: plan.webhooks.len(),
         round_robin: plan.round_robin,
         error,
     };

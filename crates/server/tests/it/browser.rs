@@ -69,7 +69,7 @@ impl Chrome {
             .spawn()
             .expect("start chromedriver");
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
+        let http = crate::helpers::client();
         for _ in 0..100 {
             if http.get(format!("{base}/status")).send().await.is_ok() {
                 break;
@@ -403,7 +403,7 @@ async fn browser_invite_accept_appears_active_then_deactivate_ends_the_session()
     let session = victim_browser.cookie("corral_session").unwrap();
     let online = format!(".dot.online[data-user-id='{victim_uid}']");
     assert_eq!(chrome.count(&online).await, 0);
-    let stream = reqwest::Client::new()
+    let stream = crate::helpers::client()
         .get(format!("{}/events/presence", app.url))
         .header("cookie", format!("corral_session={session}"))
         .send()

@@ -75,6 +75,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// API rate limits (tests run without them unless they test them).
     pub rate_limit: Option<corral_services::ratelimit::RateLimits>,
+    /// Webhook retry and pause settings (tests shorten the waits).
+    pub webhooks: corral_services::webhooks::Policy,
 }
 
 pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
@@ -98,6 +100,7 @@ pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
         smtp: opts.smtp,
         invitation_ttl: opts.invitation_ttl,
         rate_limit: opts.rate_limit,
+        webhooks: opts.webhooks,
     };
     let running = corral::start(config).await.expect("server starts");
     let url = format!("http://{}", running.addr);
@@ -111,6 +114,7 @@ pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
 }
 
 pub fn client() -> reqwest::Client {
+    corral::webhook::install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -27,4 +27,5 @@ mod sharing;
 mod sign_in;
 mod smtp_sink;
 mod team_admin;
+mod webhooks;
 mod work;

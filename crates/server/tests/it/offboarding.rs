@@ -138,6 +138,42 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
             .await;
         assert_eq!(s, StatusCode::OK, "{plan2}");
         assert_eq!(plan2["moves_by_target"], plan["moves_by_target"], "{plan2}");
+        // A member of the group who is out of office is left out, as round robin does.
+        let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+        let (s, v) = app
+            .put(
+                &owner,
+                &format!("out_of_office/{}/", a["user_id"].as_str().unwrap()),
+                &json!({"until": until}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut to_b = by_group.clone();
+        to_b["opportunities"] = json!({"mode": "reassign", "user_id": b["user_id"]});
+        let (_, plan3) = app
+            .post(
+                &owner,
+                &format!("membership/{mid}/offboarding_plan/"),
+                &to_b,
+            )
+            .await;
+        assert!(
+            plan3["moves_by_target"]
+                .get(a["user_id"].as_str().unwrap())
+                .is_none(),
+            "{plan3}"
+        );
+        assert_eq!(
+            plan3["moves_by_target"][b["user_id"].as_str().unwrap()],
+            13,
+            "{plan3}"
+        );
+        app.put(
+            &owner,
+            &format!("out_of_office/{}/", a["user_id"].as_str().unwrap()),
+            &json!({"until": null}),
+        )
+        .await;
         let (_, lonely) = app
             .post(&owner, "group/", &json!({"name": "Only the leaver"}))
             .await;

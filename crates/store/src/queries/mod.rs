@@ -16,6 +16,7 @@ pub mod scim;
 pub mod sharing;
 pub mod team;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 
 use crate::StoreError;
