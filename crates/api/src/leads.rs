@@ -18,6 +18,7 @@ pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/lead", get(list).post(create))
         .route("/api/v1/lead/{id}", get(one).put(update).delete(remove))
+        .route("/api/v1/lead/merge", axum::routing::post(merge))
         .route("/api/v1/lead/{id}/visibility", get(lead_visibility))
         .route("/api/v1/explain", get(explain))
         .route("/api/v1/export/lead", axum::routing::post(start_export))
@@ -455,6 +456,23 @@ async fn update(
     }
     let v = st.services.update_lead(&actor, &id, input).await?;
     Ok(Json(lead(&v)).into_response())
+}
+
+/// `POST /lead/merge/ {"source": …, "destination": …}`: answers with the merged lead.
+async fn merge(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let b = crate::body::Body(crate::v1::json_object(&bytes)?);
+    b.only(&["source", "destination"])?;
+    let (source, destination) = (b.required_str("source")?, b.required_str("destination")?);
+    Ok(Json(lead(
+        &st.services
+            .merge_leads(&actor, &source, &destination)
+            .await?,
+    ))
+    .into_response())
 }
 
 async fn remove(

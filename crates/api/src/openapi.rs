@@ -24,6 +24,16 @@ pub struct Operation {
 
 pub const OPERATIONS: &[Operation] = &[
     Operation {
+        method: "post",
+        path: "/api/v1/lead/merge/",
+        id: "mergeLeads",
+        summary: "Merge the source lead into the destination (needs merge_leads; both must be visible); answers with the merged lead",
+        tag: "Leads",
+        ok: (200, Some("Lead")),
+        body: Some("LeadMerge"),
+        paged: false,
+    },
+    Operation {
         method: "get",
         path: "/api/v1/webhook/",
         id: "listWebhooks",
@@ -1570,6 +1580,7 @@ fn schemas() -> Value {
         "Object": { "type": "object" },
         "RoundRobinSettings": { "type": "object", "properties": { "auto_assign_new_leads": { "type": "boolean" }, "strategy": { "type": "string", "enum": ["round_robin", "random", "least_loaded"] }, "skip_offline_members": { "type": "boolean" }, "skip_out_of_office_members": { "type": "boolean" } } },
         "OutOfOffice": { "type": "object", "properties": { "user_id": { "type": "string" }, "until": { "type": ["string", "null"] }, "note": { "type": "string" } } },
+        "LeadMerge": { "type": "object", "required": ["source", "destination"], "additionalProperties": false, "properties": { "source": { "type": "string" }, "destination": { "type": "string" } } },
         "WebhookEvent": { "type": "object", "required": ["object_type", "action"], "additionalProperties": false, "properties": { "object_type": { "type": "string" }, "action": { "type": "string" }, "extra_filter": { "type": ["object", "null"] } } },
         "Webhook": { "type": "object", "required": ["id", "url", "events", "status"], "properties": { "id": { "type": "string" }, "organization_id": { "type": "string" }, "url": { "type": "string" }, "events": { "type": "array", "items": { "$ref": "#/components/schemas/WebhookEvent" } }, "status": { "type": "string", "enum": ["active", "paused"] }, "verify_ssl": { "type": "boolean" }, "signature_key": { "type": "string" }, "health_status": { "type": "string" }, "latest_error": { "type": ["string", "null"] }, "pause_reason": { "type": ["string", "null"] }, "recent_consecutive_fail_buckets_cnt": { "type": "integer" }, "counters": { "type": "object" }, "created_by": { "type": "string" }, "updated_by": { "type": "string" }, "date_created": { "type": "string" }, "date_updated": { "type": "string" } } },
         "WebhookList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Webhook" } }, "has_more": { "type": "boolean" } } },

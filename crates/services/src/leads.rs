@@ -457,6 +457,80 @@ impl Services {
         Ok(view)
     }
 
+    /// Merges lead `source` into `destination` (both visible; needs `merge_leads`): the
+    /// source's contacts, opportunities, tasks and activities move over, its custom field
+    /// values fill the destination's empty fields, its description and URL fill blanks, its
+    /// addresses are added; then the source is deleted. One transaction, two events
+    /// (`merged` on the destination, `deleted` on the source) naming each other.
+    pub async fn merge_leads(
+        &self,
+        actor: &Actor,
+        source: &str,
+        destination: &str,
+    ) -> Result<LeadView> {
+        if source == destination {
+            return Err(ServiceError::field(
+                "destination",
+                "A lead cannot be merged into itself.",
+            ));
+        }
+        let mut tx = self.db().write().await?;
+        let src = leads::get(&mut tx, &actor.workspace_id, source, &actor.lead_scope)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Lead (source)"))?;
+        let mut dest = leads::get(&mut tx, &actor.workspace_id, destination, &actor.lead_scope)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Lead (destination)"))?;
+        actor.require(Permission::MergeLeads)?;
+        let mut views = load_lead_views(
+            &mut tx,
+            &actor.workspace_id,
+            vec![src.clone(), dest.clone()],
+        )
+        .await?;
+        let (before_dest, before_src) = match (views.pop(), views.pop()) {
+            (Some(d), Some(s)) => (snapshot(&d), snapshot(&s)),
+            _ => return Err(ServiceError::Internal("merged leads vanished".into())),
+        };
+        leads::merge_children(&mut tx, &actor.workspace_id, source, destination).await?;
+        if dest.description.trim().is_empty() {
+            dest.description = src.description.clone();
+        }
+        if dest.url.as_deref().is_none_or(str::is_empty) {
+            dest.url = src.url.clone();
+        }
+        let mut addresses: Vec<Value> = serde_json::from_str(&dest.addresses).unwrap_or_default();
+        for a in serde_json::from_str::<Vec<Value>>(&src.addresses).unwrap_or_default() {
+            if !addresses.contains(&a) {
+                addresses.push(a);
+            }
+        }
+        dest.addresses = Value::Array(addresses).to_string();
+        dest.updated_by = Some(actor.user_id.clone());
+        dest.updated_by_name = actor_name(&mut tx, actor).await?;
+        dest.date_updated = now();
+        leads::update(&mut tx, &dest).await?;
+        leads::delete(&mut tx, source).await?;
+        let view = load_lead_views(&mut tx, &actor.workspace_id, vec![dest])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("lead vanished".into()))?;
+        let mut after = snapshot(&view);
+        after["merge_source_lead_id"] = json!(source);
+        lead_event(&mut tx, actor, destination, "merged", before_dest, after).await?;
+        lead_event(
+            &mut tx,
+            actor,
+            source,
+            "deleted",
+            before_src,
+            json!({"merge_destination_lead_id": destination}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
     /// Deletes a visible lead (needs `delete_leads`).
     pub async fn delete_lead(&self, actor: &Actor, id: &str) -> Result<()> {
         let mut tx = self.db().write().await?;

@@ -1235,3 +1235,178 @@ async fn lead_statuses_can_be_added_renamed_and_deleted_when_unused() {
         assert_eq!(s, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn merging_leads_moves_everything_to_the_destination_once() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let cf = crate::helpers::lead_owner_field(&app, &owner).await;
+        let seller = app.demo_member("user");
+        let restricted = key(&app.demo_member("restricteduser"));
+        let (_, dest) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Acme", "contacts": [{"name": "Ann", "emails": [{"email": "ann@acme.example"}]}]}),
+            )
+            .await;
+        let (_, src) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "ACME Inc (duplicate)", "description": "Found at the fair",
+                    "url": "https://acme.example", format!("custom.{cf}"): seller["user_id"],
+                    "contacts": [{"name": "Bob", "phones": [{"phone": "+14155550111"}]}]}),
+            )
+            .await;
+        let (dest, src) = (
+            dest["id"].as_str().unwrap().to_string(),
+            src["id"].as_str().unwrap().to_string(),
+        );
+        let (s, opp) = app
+            .post(
+                &owner,
+                "opportunity/",
+                &json!({"lead_id": src, "value": 5000, "note": "Pilot"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{opp}");
+        let (_, task) = app
+            .post(
+                &owner,
+                "task/",
+                &json!({"lead_id": src, "text": "Call Bob", "date": "2026-12-09"}),
+            )
+            .await;
+        let (_, note) = app
+            .post(
+                &owner,
+                "activity/note/",
+                &json!({"lead_id": src, "note": "Met Bob"}),
+            )
+            .await;
+
+        // Refusals change nothing.
+        for (body, status) in [
+            (json!({"source": src}), StatusCode::BAD_REQUEST),
+            (
+                json!({"source": src, "destination": src}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                json!({"source": src, "destination": dest, "keep": "both"}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                json!({"source": "lead_nope", "destination": dest}),
+                StatusCode::NOT_FOUND,
+            ),
+        ] {
+            let (s, e) = app.post(&owner, "lead/merge/", &body).await;
+            assert_eq!(s, status, "{body}: {e}");
+        }
+        // Without merge_leads: refused. With it, but not seeing the destination: not found.
+        let (s, _) = app
+            .post(
+                &restricted,
+                "lead/merge/",
+                &json!({"source": src, "destination": dest}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, merger) = app
+            .post(
+                &owner,
+                "role/",
+                &json!({"name": "Merger", "permissions": ["merge_leads"],
+                    "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"}),
+            )
+            .await;
+        assert!(s.is_success(), "{merger}");
+        app.put(
+            &owner,
+            &format!("membership/{}/", seller["membership_id"].as_str().unwrap()),
+            &json!({"role_id": merger["id"]}),
+        )
+        .await;
+        let (s, _) = app.get(&key(&seller), &format!("lead/{src}/")).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "the seller sees the lead assigned to them"
+        );
+        let (s, _) = app
+            .post(
+                &key(&seller),
+                "lead/merge/",
+                &json!({"source": src, "destination": dest}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, still) = app.get(&owner, &format!("lead/{src}/")).await;
+        assert_eq!(still["contacts"].as_array().unwrap().len(), 1, "{still}");
+
+        let (s, merged) = app
+            .post(
+                &owner,
+                "lead/merge/",
+                &json!({"source": src, "destination": dest}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{merged}");
+        assert_eq!(merged["id"], dest.as_str());
+        assert_eq!(merged["name"], "Acme");
+        assert_eq!(merged["description"], "Found at the fair");
+        assert_eq!(merged["url"], "https://acme.example");
+        assert_eq!(
+            merged[format!("custom.{cf}")],
+            seller["user_id"],
+            "{merged}"
+        );
+        let mut names: Vec<&str> = merged["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["Ann", "Bob"]);
+        let (s, _) = app.get(&owner, &format!("lead/{src}/")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        for (path, id) in [
+            ("opportunity", &opp["id"]),
+            ("task", &task["id"]),
+            ("activity/note", &note["id"]),
+        ] {
+            let (s, v) = app
+                .get(&owner, &format!("{path}/{}/", id.as_str().unwrap()))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{path}: {v}");
+            assert_eq!(v["lead_id"], dest.as_str(), "{path}: {v}");
+        }
+        let (_, opps) = app
+            .get(&owner, &format!("opportunity/?lead_id={dest}"))
+            .await;
+        assert_eq!(opps["data"].as_array().unwrap().len(), 1, "{opps}");
+        // The event log says what happened, each side naming the other.
+        let (_, ev) = app
+            .get(&owner, &format!("event/?lead_id={dest}&action=merged"))
+            .await;
+        let ev = &ev["data"][0];
+        assert_eq!(ev["data"]["merge_source_lead_id"], src.as_str(), "{ev}");
+        let (_, gone) = app
+            .get(&owner, &format!("event/?object_type=lead&object_id={src}"))
+            .await;
+        assert!(
+            gone["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "deleted"
+                    && e["data"]["merge_destination_lead_id"] == dest.as_str()),
+            "{gone}"
+        );
+    }
+}

@@ -103,6 +103,31 @@ pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Moves everything hanging off lead `source` to `destination` (contacts, opportunities,
+/// tasks, activities) and copies the source's custom field values for every field the
+/// destination has no value in; the caller deletes the source afterwards.
+pub async fn merge_children(
+    tx: &mut Tx,
+    workspace_id: &str,
+    source: &str,
+    destination: &str,
+) -> Result<()> {
+    for q in [
+        "UPDATE contacts SET lead_id = $3 WHERE workspace_id = $1 AND lead_id = $2",
+        "UPDATE opportunities SET lead_id = $3 WHERE workspace_id = $1 AND lead_id = $2",
+        "UPDATE tasks SET lead_id = $3 WHERE workspace_id = $1 AND lead_id = $2",
+        "UPDATE activities SET lead_id = $3 WHERE workspace_id = $1 AND lead_id = $2",
+    ] {
+        on!(tx, c => sqlx::query(q).bind(workspace_id).bind(source).bind(destination)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(db_err)?;
+    }
+    on!(tx, c => sqlx::query("INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT s.workspace_id, $3, s.field_id, s.value, s.position FROM lead_field_values s WHERE s.workspace_id = $1 AND s.lead_id = $2 AND NOT EXISTS (SELECT 1 FROM lead_field_values d WHERE d.workspace_id = $1 AND d.lead_id = $3 AND d.field_id = s.field_id)")
+        .bind(workspace_id).bind(source).bind(destination)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
 /// Appends the scope's condition on lead alias `l` (nothing for `All`).
 pub fn push_scope(sql: &mut Sql, workspace_id: &str, scope: &LeadScope) {
     let LeadScope::Limited {
