@@ -16,6 +16,7 @@ mod members;
 pub mod openapi;
 mod params;
 mod phones;
+mod pipelines;
 mod reports;
 pub mod scim;
 mod sharing;

@@ -35,6 +35,7 @@ pub fn routes() -> Router<ApiState> {
         .merge(crate::views::routes())
         .merge(crate::imports::routes())
         .merge(crate::webhooks::routes())
+        .merge(crate::pipelines::routes())
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

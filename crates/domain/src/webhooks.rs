@@ -27,6 +27,8 @@ pub const OBJECT_TYPES: &[&str] = &[
     "organization_member",
     "custom_fields.lead",
     "status.lead",
+    "status.opportunity",
+    "pipeline",
     "saved_search",
     "team_contact",
     "sharing_settings",

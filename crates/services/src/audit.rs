@@ -93,7 +93,7 @@ pub fn event_json(a: &AuditRow) -> Value {
 }
 
 /// Object types the event log shows every member (the store filters on the same list).
-const TEAM_OBJECTS: [&str; 7] = [
+const TEAM_OBJECTS: [&str; 10] = [
     "team_contact",
     "membership",
     "role",
@@ -101,6 +101,9 @@ const TEAM_OBJECTS: [&str; 7] = [
     "organization",
     "organization_member",
     "custom_fields.lead",
+    "status.lead",
+    "status.opportunity",
+    "pipeline",
 ];
 
 /// A page of audit entries and the cursor for the next (older) page.

@@ -17,6 +17,7 @@ pub mod members;
 pub mod offboarding;
 pub mod outbox;
 pub mod phones;
+pub mod pipelines;
 pub mod presence;
 pub mod ratelimit;
 pub mod reports;

@@ -330,3 +330,174 @@ async fn opportunity_and_task_pages_show_only_visible_work() {
             ))
     );
 }
+
+#[tokio::test]
+async fn pipelines_and_opportunity_statuses_are_managed_like_close() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let seller = key(&app.demo_member("user"));
+        let (s, pipes) = app.get(&seller, "pipeline/").await;
+        assert_eq!(s, StatusCode::OK, "{pipes}");
+        assert_eq!(pipes["data"].as_array().unwrap().len(), 1, "{pipes}");
+        let sales = pipes["data"][0]["id"].as_str().unwrap().to_string();
+        let defaults = pipes["data"][0]["statuses"].as_array().unwrap().len();
+        assert!(defaults >= 3, "{pipes}");
+
+        // Only manage_customizations changes them; bad input changes nothing.
+        let (s, _) = app
+            .post(&seller, "pipeline/", &json!({"name": "Partners"}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        for (path, body, field) in [
+            ("pipeline/", json!({"name": ""}), "name"),
+            ("pipeline/", json!({"name": "Sales"}), "name"),
+            ("pipeline/", json!({"title": "x"}), "title"),
+            (
+                "status/opportunity/",
+                json!({"label": "Maybe", "type": "perhaps"}),
+                "type",
+            ),
+            (
+                "status/opportunity/",
+                json!({"label": "Maybe", "pipeline_id": "pipe_nope"}),
+                "pipeline_id",
+            ),
+            ("status/opportunity/", json!({"type": "won"}), "label"),
+        ] {
+            let (s, e) = app.post(&owner, path, &body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{path} {body}: {e}");
+            assert!(e["field-errors"][field].is_string(), "{e}");
+        }
+
+        // A second pipeline with its own statuses.
+        let (s, p) = app
+            .post(&owner, "pipeline/", &json!({"name": "Partners"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let partners = p["id"].as_str().unwrap().to_string();
+        assert_eq!(p["statuses"], json!([]));
+        let mut ids = vec![];
+        for (label, kind) in [
+            ("Talking", "active"),
+            ("Signed", "won"),
+            ("Dropped", "lost"),
+        ] {
+            let (s, st) = app
+                .post(
+                    &owner,
+                    "status/opportunity/",
+                    &json!({"label": label, "type": kind, "pipeline_id": partners}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{st}");
+            assert_eq!(st["pipeline_name"], "Partners");
+            assert_eq!(st["type"], kind);
+            ids.push(st["id"].as_str().unwrap().to_string());
+        }
+        let (s, e) = app
+            .post(
+                &owner,
+                "status/opportunity/",
+                &json!({"label": "signed", "pipeline_id": partners}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "labels are unique in a pipeline: {e}"
+        );
+        // Reorder: every status once.
+        let (s, e) = app
+            .put(
+                &owner,
+                &format!("pipeline/{partners}/"),
+                &json!({"statuses": [{"id": ids[0]}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let (s, p) = app
+            .put(
+                &owner,
+                &format!("pipeline/{partners}/"),
+                &json!({"name": "Partnerships", "statuses": [{"id": ids[2]}, {"id": ids[0]}, {"id": ids[1]}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        assert_eq!(p["name"], "Partnerships");
+        let order: Vec<&str> = p["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, ["Dropped", "Talking", "Signed"]);
+        let (s, st) = app
+            .put(
+                &owner,
+                &format!("status/opportunity/{}/", ids[0]),
+                &json!({"label": "In talks"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{st}");
+        assert_eq!(st["label"], "In talks");
+
+        // An opportunity in a status keeps the status and its pipeline from being deleted.
+        let (_, lead) = app
+            .post(&owner, "lead/", &json!({"name": "Partner Co"}))
+            .await;
+        let (s, opp) = app
+            .post(
+                &owner,
+                "opportunity/",
+                &json!({"lead_id": lead["id"], "status_id": ids[1], "value": 100}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{opp}");
+        assert_eq!(opp["status_type"], "won", "{opp}");
+        assert_eq!(opp["pipeline_id"], partners.as_str(), "{opp}");
+        let (s, e) = app
+            .delete(&owner, &format!("status/opportunity/{}/", ids[1]))
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let (s, e) = app.delete(&owner, &format!("pipeline/{partners}/")).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let (s, _) = app
+            .delete(&owner, &format!("status/opportunity/{}/", ids[2]))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, all) = app.get(&owner, "status/opportunity/").await;
+        assert_eq!(all["data"].as_array().unwrap().len(), defaults + 2, "{all}");
+        // Once the opportunity has gone elsewhere the pipeline can go; the last one never.
+        let (_, sales_p) = app.get(&owner, &format!("pipeline/{sales}/")).await;
+        let (s, moved) = app
+            .put(
+                &owner,
+                &format!("opportunity/{}/", opp["id"].as_str().unwrap()),
+                &json!({"status_id": sales_p["statuses"][0]["id"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{moved}");
+        let (s, _) = app.delete(&owner, &format!("pipeline/{partners}/")).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app.get(&owner, &format!("pipeline/{partners}/")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, e) = app.delete(&owner, &format!("pipeline/{sales}/")).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        // Every change is in the event log.
+        let (_, ev) = app
+            .get(
+                &owner,
+                &format!("event/?object_type=pipeline&object_id={partners}"),
+            )
+            .await;
+        let actions: Vec<&str> = ev["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["deleted", "updated", "created"], "{ev}");
+    }
+}

@@ -161,6 +161,51 @@ pub async fn pipeline_names(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(Stri
         .bind(workspace_id).fetch_all(c).await).map_err(db_err)
 }
 
+pub async fn rename_pipeline(tx: &mut Tx, workspace_id: &str, id: &str, name: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE pipelines SET name = $3 WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).bind(name).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes a pipeline with its statuses (the caller has checked no opportunity is in them).
+pub async fn delete_pipeline(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM opportunity_statuses WHERE workspace_id = $1 AND pipeline_id = $2")
+        .bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    on!(tx, c => sqlx::query("DELETE FROM pipelines WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Saves a status's label, type, pipeline and place.
+pub async fn update_opp_status(tx: &mut Tx, s: &OppStatusRow) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE opportunity_statuses SET pipeline_id = $3, label = $4, status_type = $5, sort_order = $6 WHERE workspace_id = $1 AND id = $2")
+        .bind(&s.workspace_id).bind(&s.id).bind(&s.pipeline_id).bind(&s.label).bind(&s.status_type).bind(s.sort_order)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn delete_opp_status(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<()> {
+    on!(tx, c => sqlx::query("DELETE FROM opportunity_statuses WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Opportunities (of any visibility) in one of `status_ids`.
+pub async fn count_in_opp_statuses(
+    tx: &mut Tx,
+    workspace_id: &str,
+    status_ids: &[String],
+) -> Result<i64> {
+    let mut n = 0;
+    for id in status_ids {
+        n += on!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM opportunities WHERE workspace_id = $1 AND status_id = $2")
+            .bind(workspace_id).bind(id).fetch_one(c).await).map_err(db_err)?;
+    }
+    Ok(n)
+}
+
 pub async fn insert_opportunity(tx: &mut Tx, o: &OpportunityRow) -> Result<()> {
     on!(tx, c => sqlx::query(concat!("INSERT INTO opportunities (", opp_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"))
         .bind(&o.id).bind(&o.workspace_id).bind(&o.lead_id).bind(&o.contact_id).bind(&o.user_id).bind(&o.user_name).bind(&o.status_id)
