@@ -241,14 +241,16 @@ fn parse_json_text(s: &str) -> Value {
 }
 
 pub fn contact(c: &ContactRow) -> Value {
-    json!({
+    let mut out = json!({
         "id": c.id, "lead_id": c.lead_id, "organization_id": c.workspace_id,
         "name": c.name, "display_name": c.name, "title": c.title,
         "emails": parse_json_text(&c.emails), "phones": parse_json_text(&c.phones), "urls": parse_json_text(&c.urls),
         "created_by": c.created_by, "updated_by": c.updated_by,
         "created_by_name": c.created_by_name, "updated_by_name": c.updated_by_name,
         "date_created": wire::ts(&c.date_created), "date_updated": wire::ts(&c.date_updated),
-    })
+    });
+    wire::flatten_custom(&mut out, &c.custom);
+    out
 }
 
 pub fn lead(v: &LeadView) -> Value {
@@ -265,19 +267,7 @@ pub fn lead(v: &LeadView) -> Value {
         "date_created": wire::ts(&l.date_created), "date_updated": wire::ts(&l.date_updated),
     });
     for (f, vals) in &v.custom {
-        let value = if f.accepts_multiple_values {
-            json!(vals)
-        } else {
-            match (f.field_type.as_str(), vals.first()) {
-                ("number", Some(n)) => n
-                    .parse::<f64>()
-                    .map(|x| json!(x))
-                    .unwrap_or_else(|_| json!(n)),
-                (_, Some(s)) => json!(s),
-                (_, None) => Value::Null,
-            }
-        };
-        out[format!("custom.{}", f.id)] = value;
+        out[format!("custom.{}", f.id)] = corral_services::leads::typed_value(f, vals);
     }
     out
 }
@@ -389,6 +379,7 @@ fn lead_input(bytes: &Bytes) -> Result<LeadInput, ApiError> {
                     title: str_field(c, "title")?.unwrap_or_default(),
                     emails: labelled_list(c.get("emails"), "email", "contacts")?,
                     phones: labelled_list(c.get("phones"), "phone", "contacts")?,
+                    custom: wire::custom_keys(c),
                 });
             }
         }
@@ -908,7 +899,10 @@ const CONTACT_FIELDS: &[&str] = &["lead_id", "name", "title", "emails", "phones"
 fn contact_body(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
     let m = json_object(bytes)?;
     for k in m.keys() {
-        if !CONTACT_FIELDS.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) && k != "urls"
+        if !CONTACT_FIELDS.contains(&k.as_str())
+            && !READ_ONLY.contains(&k.as_str())
+            && k != "urls"
+            && !k.starts_with("custom.")
         {
             return Err(ApiError::field(k, format!("`{k}` is not a contact field.")));
         }
@@ -963,6 +957,7 @@ async fn create_contact(
         title: str_field(&m, "title")?.unwrap_or_default(),
         emails: labelled_list(m.get("emails"), "email", "emails")?,
         phones: labelled_list(m.get("phones"), "phone", "phones")?,
+        custom: wire::custom_keys(&m),
     };
     Ok(Json(contact(
         &st.services.create_contact(&actor, &lead_id, input).await?,
@@ -998,10 +993,13 @@ async fn update_contact(
         .update_contact(
             &actor,
             &id,
-            str_field(&m, "name")?,
-            str_field(&m, "title")?,
-            emails,
-            phones,
+            corral_services::leads::ContactPatch {
+                name: str_field(&m, "name")?,
+                title: str_field(&m, "title")?,
+                emails,
+                phones,
+                custom: wire::custom_keys(&m),
+            },
         )
         .await?;
     Ok(Json(contact(&c)).into_response())

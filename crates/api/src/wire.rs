@@ -191,6 +191,26 @@ pub fn member_listing(l: &corral_services::members::MemberListing) -> Value {
 
 pub use corral_services::audit::naive_ts;
 
+/// Adds a contact's or opportunity's custom values (JSON object text) to `out` as flat
+/// `custom.cf_…` keys.
+pub fn flatten_custom(out: &mut Value, custom: &str) {
+    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(custom) {
+        for (k, v) in m {
+            out[format!("custom.{k}")] = v;
+        }
+    }
+}
+
+/// Takes the flat `custom.cf_…` keys out of a request body.
+pub fn custom_keys(m: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
+    m.iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("custom.")
+                .map(|f| (f.to_string(), v.clone()))
+        })
+        .collect()
+}
+
 /// An audit entry in Close's event-log shape.
 pub fn event(a: &corral_store::model::AuditRow) -> Value {
     corral_services::audit::event_json(a)

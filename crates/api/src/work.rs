@@ -51,7 +51,7 @@ pub fn opportunity(v: &OpportunityView) -> Value {
         "monthly" => o.value * 12,
         _ => o.value,
     };
-    json!({
+    let mut out = json!({
         "id": o.id, "organization_id": o.workspace_id, "lead_id": o.lead_id, "lead_name": v.lead_name, "contact_id": o.contact_id,
         "user_id": o.user_id, "user_name": o.user_name,
         "status_id": o.status_id, "status_label": v.status.label, "status_type": v.status.status_type,
@@ -61,7 +61,9 @@ pub fn opportunity(v: &OpportunityView) -> Value {
         "note": o.note, "date_won": o.date_won,
         "created_by": o.created_by, "updated_by": o.updated_by, "created_by_name": o.created_by_name, "updated_by_name": o.updated_by_name,
         "date_created": wire::ts(&o.date_created), "date_updated": wire::ts(&o.date_updated),
-    })
+    });
+    wire::flatten_custom(&mut out, &o.custom);
+    out
 }
 
 pub fn task(t: &TaskRow) -> Value {
@@ -161,8 +163,13 @@ const READ_ONLY: &[&str] = &[
 
 fn input(bytes: &Bytes, allowed: &[&str]) -> Result<WorkInput, ApiError> {
     let m = json_object(bytes)?;
+    // Custom fields exist on opportunities (not on tasks or activities).
+    let custom_ok = allowed.contains(&"custom.*");
     for k in m.keys() {
-        if !allowed.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {
+        let known = allowed.contains(&k.as_str())
+            || READ_ONLY.contains(&k.as_str())
+            || (custom_ok && k.starts_with("custom."));
+        if !known {
             return Err(ApiError::field(k, format!("`{k}` is not a field here.")));
         }
     }
@@ -198,10 +205,16 @@ fn input(bytes: &Bytes, allowed: &[&str]) -> Result<WorkInput, ApiError> {
         subject: s(&m, "subject")?,
         direction: s(&m, "direction")?,
         duration: int(&m, "duration")?,
+        custom: if custom_ok {
+            wire::custom_keys(&m)
+        } else {
+            vec![]
+        },
     })
 }
 
 const OPP_FIELDS: &[&str] = &[
+    "custom.*",
     "lead_id",
     "contact_id",
     "user_id",

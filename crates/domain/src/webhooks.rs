@@ -26,6 +26,8 @@ pub const OBJECT_TYPES: &[&str] = &[
     "organization",
     "organization_member",
     "custom_fields.lead",
+    "custom_fields.contact",
+    "custom_fields.opportunity",
     "status.lead",
     "status.opportunity",
     "pipeline",

@@ -725,11 +725,8 @@ impl Services {
         input: FieldInput,
     ) -> Result<CustomFieldRow> {
         actor.require(Permission::ManageCustomizations)?;
-        if object_type != "lead" {
-            return Err(ServiceError::field(
-                "object_type",
-                "Custom fields on contacts and opportunities are not supported yet; lead fields are.",
-            ));
+        if !matches!(object_type, "lead" | "contact" | "opportunity") {
+            return Err(ServiceError::not_found("Custom field type"));
         }
         let kind = input.field_type.clone().unwrap_or_default();
         if !matches!(
@@ -777,15 +774,19 @@ impl Services {
             .map_err(|e| match e {
                 StoreError::Conflict(_) => ServiceError::field(
                     "name",
-                    format!("A lead field named '{}' already exists.", row.name),
+                    format!(
+                        "A {} field named '{}' already exists.",
+                        row.object_type, row.name
+                    ),
                 ),
                 other => other.into(),
             })?;
+        let audited = format!("custom_fields.{}", row.object_type);
         self.audit_access(
             &mut tx,
             actor,
             Change {
-                object_type: "custom_fields.lead",
+                object_type: &audited,
                 object_id: &row.id,
                 action: "created",
                 before: json!({}),
@@ -843,11 +844,15 @@ impl Services {
             .map_err(|e| match e {
                 StoreError::Conflict(_) => ServiceError::field(
                     "name",
-                    format!("A lead field named '{}' already exists.", row.name),
+                    format!(
+                        "A {} field named '{}' already exists.",
+                        row.object_type, row.name
+                    ),
                 ),
                 other => other.into(),
             })?;
-        self.audit_access(&mut tx, actor, Change { object_type: "custom_fields.lead", object_id: id, action: "updated", before, after: json!({"name": row.name, "choices": row.choices, "editable_with_roles": row.editable_with_roles}) }).await?;
+        let audited = format!("custom_fields.{}", row.object_type);
+        self.audit_access(&mut tx, actor, Change { object_type: &audited, object_id: id, action: "updated", before, after: json!({"name": row.name, "choices": row.choices, "editable_with_roles": row.editable_with_roles}) }).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -883,12 +888,31 @@ impl Services {
                 using.join(", ")
             )));
         }
+        // Contact and opportunity values live with their records: take the field out of each.
+        for (holder, custom) in
+            custom_fields::holders(&mut tx, &actor.workspace_id, &row.object_type, id).await?
+        {
+            let mut v: serde_json::Value = serde_json::from_str(&custom).unwrap_or_default();
+            if let Some(m) = v.as_object_mut()
+                && m.remove(id).is_some()
+            {
+                custom_fields::set_custom(
+                    &mut tx,
+                    &actor.workspace_id,
+                    &row.object_type,
+                    &holder,
+                    &v.to_string(),
+                )
+                .await?;
+            }
+        }
         custom_fields::delete(&mut tx, id).await?;
+        let audited = format!("custom_fields.{}", row.object_type);
         self.audit_access(
             &mut tx,
             actor,
             Change {
-                object_type: "custom_fields.lead",
+                object_type: &audited,
                 object_id: id,
                 action: "deleted",
                 before: json!({"name": row.name}),

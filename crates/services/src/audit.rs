@@ -93,7 +93,7 @@ pub fn event_json(a: &AuditRow) -> Value {
 }
 
 /// Object types the event log shows every member (the store filters on the same list).
-const TEAM_OBJECTS: [&str; 10] = [
+const TEAM_OBJECTS: [&str; 12] = [
     "team_contact",
     "membership",
     "role",
@@ -101,6 +101,8 @@ const TEAM_OBJECTS: [&str; 10] = [
     "organization",
     "organization_member",
     "custom_fields.lead",
+    "custom_fields.contact",
+    "custom_fields.opportunity",
     "status.lead",
     "status.opportunity",
     "pipeline",

@@ -504,6 +504,7 @@ async fn seed_leads(
                 updated_by_name: lead.created_by_name.clone(),
                 date_created: t,
                 date_updated: t,
+                custom: "{}".into(),
             },
         )
         .await?;
@@ -576,6 +577,7 @@ async fn seed_work(
                 updated_by_name: creator.clone(),
                 date_created: t,
                 date_updated: t,
+                custom: "{}".into(),
             },
         )
         .await?;

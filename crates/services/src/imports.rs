@@ -199,6 +199,7 @@ impl Services {
                             title: c["title"].as_str().unwrap_or_default().to_string(),
                             emails: list(c, "emails"),
                             phones: list(c, "phones"),
+                            custom: vec![],
                         })
                         .collect()
                 })

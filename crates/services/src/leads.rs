@@ -21,6 +21,73 @@ pub struct ContactInput {
     pub title: String,
     pub emails: Vec<(String, String)>,
     pub phones: Vec<(String, String)>,
+    /// `custom.cf_…` values of contact fields; Null clears.
+    pub custom: Vec<(String, Value)>,
+}
+
+/// A change to a contact: given lists replace the old ones; `custom` sets or (Null) clears.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub emails: Option<Vec<(String, String)>>,
+    pub phones: Option<Vec<(String, String)>>,
+    pub custom: Vec<(String, Value)>,
+}
+
+/// A field's values as the API shows them: a list for fields taking several values, a
+/// number for number fields, else the text (null when there is none).
+pub fn typed_value(f: &CustomFieldRow, vals: &[String]) -> Value {
+    if f.accepts_multiple_values {
+        return json!(vals);
+    }
+    match (f.field_type.as_str(), vals.first()) {
+        ("number", Some(n)) => n
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| json!(n)),
+        (_, Some(s)) => json!(s),
+        (_, None) => Value::Null,
+    }
+}
+
+/// Applies `custom` (field id → value; Null clears) to the custom values of a contact or
+/// opportunity (`current`, JSON object text), checking each value as lead fields are checked
+/// (type, choices, active members, `editable_with_roles`). Returns the new JSON text.
+pub(crate) async fn apply_object_custom(
+    tx: &mut Tx,
+    actor: &Actor,
+    object_type: &str,
+    current: &str,
+    custom: &[(String, Value)],
+) -> Result<String> {
+    let mut map: serde_json::Map<String, Value> = serde_json::from_str(current).unwrap_or_default();
+    for (field_id, value) in custom {
+        let field = custom_fields::get(tx, &actor.workspace_id, field_id)
+            .await?
+            .filter(|f| f.object_type == object_type)
+            .ok_or_else(|| {
+                ServiceError::field(
+                    &format!("custom.{field_id}"),
+                    format!("There is no {object_type} custom field '{field_id}'."),
+                )
+            })?;
+        let editors: Vec<&str> = field
+            .editable_with_roles
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .collect();
+        actor.may_edit_field(&editors, &field.name)?;
+        let vals = field_values(tx, &actor.workspace_id, &field, value).await?;
+        if vals.is_empty() {
+            map.remove(&field.id);
+        } else {
+            map.insert(field.id.clone(), typed_value(&field, &vals));
+        }
+    }
+    Ok(Value::Object(map).to_string())
 }
 
 /// A lead create or partial update.
@@ -324,6 +391,7 @@ impl Services {
         for c in &contacts {
             let (emails, phones) = contact_channels(c)?;
             let contact_id = format!("cont_{}", random_base62(43));
+            let custom = apply_object_custom(tx, actor, "contact", "{}", &c.custom).await?;
             leads::insert_contact(
                 tx,
                 &ContactRow {
@@ -335,6 +403,7 @@ impl Services {
                     emails: labelled(&c.emails, "email").to_string(),
                     phones: labelled(&c.phones, "phone").to_string(),
                     urls: "[]".into(),
+                    custom,
                     created_by: Some(actor.user_id.clone()),
                     updated_by: Some(actor.user_id.clone()),
                     created_by_name: who.clone(),
@@ -659,6 +728,7 @@ impl Services {
             emails: labelled(&c.emails, "email").to_string(),
             phones: labelled(&c.phones, "phone").to_string(),
             urls: "[]".into(),
+            custom: apply_object_custom(&mut tx, actor, "contact", "{}", &c.custom).await?,
             created_by: Some(actor.user_id.clone()),
             updated_by: Some(actor.user_id.clone()),
             created_by_name: who.clone(),
@@ -677,11 +747,15 @@ impl Services {
         &self,
         actor: &Actor,
         id: &str,
-        name: Option<String>,
-        title: Option<String>,
-        emails: Option<Vec<(String, String)>>,
-        phones: Option<Vec<(String, String)>>,
+        patch: ContactPatch,
     ) -> Result<ContactRow> {
+        let ContactPatch {
+            name,
+            title,
+            emails,
+            phones,
+            custom,
+        } = patch;
         let mut tx = self.db().write().await?;
         let mut row = leads::list_contacts(
             &mut tx,
@@ -717,7 +791,9 @@ impl Services {
             title: title.unwrap_or_else(|| row.title.clone()),
             emails: emails.unwrap_or_else(|| current(&row.emails, "email")),
             phones: phones.unwrap_or_else(|| current(&row.phones, "phone")),
+            custom: vec![],
         };
+        row.custom = apply_object_custom(&mut tx, actor, "contact", &row.custom, &custom).await?;
         let (e, p) = contact_channels(&input)?;
         row.name = input.name.clone();
         row.title = input.title.clone();

@@ -8,6 +8,7 @@ use corral_store::model::{ActivityRow, OppStatusRow, OpportunityRow, TaskRow};
 use corral_store::queries::work::{self, WorkFilter, WorkTable};
 use corral_store::queries::{leads, users};
 use corral_store::{Tx, now};
+use serde_json::Value;
 
 use crate::{Result, ServiceError, Services};
 
@@ -57,6 +58,8 @@ pub struct WorkInput {
     pub subject: Option<String>,
     pub direction: Option<String>,
     pub duration: Option<i64>,
+    /// `custom.cf_…` values of opportunity fields; Null clears.
+    pub custom: Vec<(String, Value)>,
 }
 
 /// An opportunity with its status and pipeline names.
@@ -244,9 +247,18 @@ impl Services {
                     updated_by_name: who.clone(),
                     date_created: t,
                     date_updated: t,
+                    custom: "{}".into(),
                 }
             }
         };
+        row.custom = crate::leads::apply_object_custom(
+            &mut tx,
+            actor,
+            "opportunity",
+            &row.custom,
+            &input.custom,
+        )
+        .await?;
         if let Some(u) = &input.user_id {
             let a = assignee(&mut tx, actor, "user_id", u.as_deref()).await?;
             if a.as_ref().map(|(id, _)| id.as_str()) != Some(actor.user_id.as_str()) {

@@ -413,6 +413,8 @@ pub struct ContactRow {
     pub updated_by_name: String,
     pub date_created: Ts,
     pub date_updated: Ts,
+    /// JSON object text: custom field id → value, as the API shows it.
+    pub custom: String,
 }
 
 /// One custom field value of a lead.
@@ -456,6 +458,8 @@ pub struct OpportunityRow {
     pub updated_by_name: String,
     pub date_created: Ts,
     pub date_updated: Ts,
+    /// JSON object text: custom field id → value, as the API shows it.
+    pub custom: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

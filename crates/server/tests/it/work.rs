@@ -501,3 +501,179 @@ async fn pipelines_and_opportunity_statuses_are_managed_like_close() {
         assert_eq!(actions, ["deleted", "updated", "created"], "{ev}");
     }
 }
+
+#[tokio::test]
+async fn contacts_and_opportunities_carry_custom_fields() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let seller = app.demo_member("user");
+        let mk = |path: &'static str, body: Value| {
+            let app = &app;
+            let owner = owner.clone();
+            async move {
+                let (s, f) = app.post(&owner, path, &body).await;
+                assert_eq!(s, StatusCode::OK, "{f}");
+                f["id"].as_str().unwrap().to_string()
+            }
+        };
+        let birthday = mk(
+            "custom_field/contact/",
+            json!({"name": "Birthday", "type": "date"}),
+        )
+        .await;
+        let channel = mk(
+            "custom_field/contact/",
+            json!({"name": "Channels", "type": "choices", "choices": ["email", "phone", "sms"], "accepts_multiple_values": true}),
+        )
+        .await;
+        let seats = mk(
+            "custom_field/opportunity/",
+            json!({"name": "Seats", "type": "number"}),
+        )
+        .await;
+        let champion = mk(
+            "custom_field/opportunity/",
+            json!({"name": "Champion", "type": "user", "editable_with_roles": ["admin"]}),
+        )
+        .await;
+        // Same name on another object type is fine; twice on one is not.
+        let (s, e) = app
+            .post(
+                &owner,
+                "custom_field/contact/",
+                &json!({"name": "Birthday", "type": "text"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let (s, _) = app
+            .post(
+                &owner,
+                "custom_field/opportunity/",
+                &json!({"name": "Birthday", "type": "text"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app
+            .post(
+                &owner,
+                "custom_field/spaceship/",
+                &json!({"name": "Fuel", "type": "text"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, list) = app.get(&key(&seller), "custom_field/contact/").await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
+
+        // Values on contacts: with a new lead, alone, and changed; checked like lead fields.
+        let (s, lead) = app
+            .post(
+                &owner,
+                "lead/",
+                &json!({"name": "Custom Co", "contacts": [{"name": "Cy", format!("custom.{birthday}"): "1990-04-01"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{lead}");
+        assert_eq!(
+            lead["contacts"][0][format!("custom.{birthday}")],
+            "1990-04-01",
+            "{lead}"
+        );
+        let lead_id = lead["id"].as_str().unwrap().to_string();
+        let (s, c) = app
+            .post(
+                &owner,
+                "contact/",
+                &json!({"lead_id": lead_id, "name": "Di", format!("custom.{channel}"): ["email", "sms"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let cid = c["id"].as_str().unwrap().to_string();
+        assert_eq!(c[format!("custom.{channel}")], json!(["email", "sms"]));
+        for bad in [
+            json!({format!("custom.{birthday}"): "April"}),
+            json!({format!("custom.{channel}"): ["fax"]}),
+            json!({format!("custom.{seats}"): 3}),
+            json!({"custom.cf_nope": "x"}),
+        ] {
+            let (s, e) = app.put(&owner, &format!("contact/{cid}/"), &bad).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {e}");
+        }
+        let (s, c) = app
+            .put(
+                &owner,
+                &format!("contact/{cid}/"),
+                &json!({format!("custom.{birthday}"): "1985-12-24", format!("custom.{channel}"): null}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(c[format!("custom.{birthday}")], "1985-12-24");
+        assert!(c.get(format!("custom.{channel}")).is_none(), "{c}");
+        let (_, again) = app.get(&owner, &format!("contact/{cid}/")).await;
+        assert_eq!(again[format!("custom.{birthday}")], "1985-12-24", "{again}");
+
+        // Values on opportunities, with editable_with_roles enforced.
+        let (s, o) = app
+            .post(
+                &owner,
+                "opportunity/",
+                &json!({"lead_id": lead_id, "value": 900, format!("custom.{seats}"): "12", format!("custom.{champion}"): seller["user_id"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+        assert_eq!(o[format!("custom.{seats}")], 12.0, "{o}");
+        assert_eq!(o[format!("custom.{champion}")], seller["user_id"]);
+        let oid = o["id"].as_str().unwrap().to_string();
+        let (s, e) = app
+            .put(
+                &owner,
+                &format!("opportunity/{oid}/"),
+                &json!({format!("custom.{champion}"): "user_ghost"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let (s, mine) = app
+            .post(
+                &key(&seller),
+                "opportunity/",
+                &json!({"lead_id": lead_id, format!("custom.{champion}"): seller["user_id"]}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "only admins edit Champion: {mine}"
+        );
+        let (s, e) = app
+            .post(
+                &owner,
+                "task/",
+                &json!({"lead_id": lead_id, "text": "x", format!("custom.{seats}"): 1}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "tasks have no custom fields: {e}"
+        );
+        let (_, o2) = app.get(&owner, &format!("opportunity/{oid}/")).await;
+        assert_eq!(o2[format!("custom.{seats}")], 12.0, "{o2}");
+
+        // Deleting a field takes its values off every record.
+        let (s, _) = app
+            .delete(&owner, &format!("custom_field/opportunity/{seats}/"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, o3) = app.get(&owner, &format!("opportunity/{oid}/")).await;
+        assert!(o3.get(format!("custom.{seats}")).is_none(), "{o3}");
+        assert_eq!(o3[format!("custom.{champion}")], seller["user_id"], "{o3}");
+        let (_, ev) = app
+            .get(
+                &owner,
+                "event/?object_type=custom_fields.opportunity&action=deleted",
+            )
+            .await;
+        assert_eq!(ev["data"][0]["object_id"], seats.as_str(), "{ev}");
+    }
+}

@@ -41,6 +41,44 @@ pub async fn update(tx: &mut Tx, f: &CustomFieldRow) -> Result<()> {
 }
 
 /// Deletes a field and every value it holds.
+/// (id, custom JSON text) of the contacts or opportunities whose custom values may name
+/// `field_id` (a text match; the caller edits the JSON and saves it with [`set_custom`]).
+pub async fn holders(
+    tx: &mut Tx,
+    workspace_id: &str,
+    object_type: &str,
+    field_id: &str,
+) -> Result<Vec<(String, String)>> {
+    let q = match object_type {
+        "contact" => "SELECT id, custom FROM contacts WHERE workspace_id = $1 AND custom LIKE $2",
+        "opportunity" => {
+            "SELECT id, custom FROM opportunities WHERE workspace_id = $1 AND custom LIKE $2"
+        }
+        _ => return Ok(vec![]),
+    };
+    on!(tx, c => sqlx::query_as::<_, (String, String)>(q).bind(workspace_id).bind(format!("%\"{field_id}\"%"))
+        .fetch_all(c).await).map_err(db_err)
+}
+
+/// Saves a contact's or opportunity's custom values.
+pub async fn set_custom(
+    tx: &mut Tx,
+    workspace_id: &str,
+    object_type: &str,
+    id: &str,
+    custom: &str,
+) -> Result<()> {
+    let q = match object_type {
+        "contact" => "UPDATE contacts SET custom = $3 WHERE workspace_id = $1 AND id = $2",
+        "opportunity" => "UPDATE opportunities SET custom = $3 WHERE workspace_id = $1 AND id = $2",
+        _ => return Ok(()),
+    };
+    on!(tx, c => sqlx::query(q).bind(workspace_id).bind(id).bind(custom)
+        .execute(c).await.map(|r| r.rows_affected()))
+    .map_err(db_err)?;
+    Ok(())
+}
+
 pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
     on!(tx, c => sqlx::query("DELETE FROM lead_field_values WHERE field_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     on!(tx, c => sqlx::query("DELETE FROM custom_fields WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;

@@ -43,7 +43,7 @@ macro_rules! lead_cols {
 
 macro_rules! contact_cols {
     () => {
-        "id, workspace_id, lead_id, name, title, emails, phones, urls, created_by, updated_by, created_by_name, updated_by_name, date_created, date_updated"
+        "id, workspace_id, lead_id, name, title, emails, phones, urls, created_by, updated_by, created_by_name, updated_by_name, date_created, date_updated, custom"
     };
 }
 
@@ -405,9 +405,9 @@ pub async fn field_values(tx: &mut Tx, lead_ids: &[String]) -> Result<Vec<FieldV
 }
 
 pub async fn insert_contact(tx: &mut Tx, c0: &ContactRow) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO contacts (", contact_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
+    on!(tx, c => sqlx::query(concat!("INSERT INTO contacts (", contact_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
         .bind(&c0.id).bind(&c0.workspace_id).bind(&c0.lead_id).bind(&c0.name).bind(&c0.title).bind(&c0.emails).bind(&c0.phones).bind(&c0.urls)
-        .bind(&c0.created_by).bind(&c0.updated_by).bind(&c0.created_by_name).bind(&c0.updated_by_name).bind(c0.date_created).bind(c0.date_updated)
+        .bind(&c0.created_by).bind(&c0.updated_by).bind(&c0.created_by_name).bind(&c0.updated_by_name).bind(c0.date_created).bind(c0.date_updated).bind(&c0.custom)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
@@ -486,7 +486,7 @@ pub async fn list_contacts(
     limit: i64,
 ) -> Result<Vec<ContactRow>> {
     let mut sql = Sql::new(concat!(
-        "SELECT c.id, c.workspace_id, c.lead_id, c.name, c.title, c.emails, c.phones, c.urls, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name, c.date_created, c.date_updated",
+        "SELECT c.id, c.workspace_id, c.lead_id, c.name, c.title, c.emails, c.phones, c.urls, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name, c.date_created, c.date_updated, c.custom",
         " FROM contacts c JOIN leads l ON l.id = c.lead_id WHERE c.workspace_id = "
     ));
     sql.text_arg(workspace_id);
@@ -505,8 +505,8 @@ pub async fn list_contacts(
 }
 
 pub async fn update_contact(tx: &mut Tx, c0: &ContactRow) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE contacts SET name = $2, title = $3, emails = $4, phones = $5, updated_by = $6, updated_by_name = $7, date_updated = $8 WHERE id = $1")
-        .bind(&c0.id).bind(&c0.name).bind(&c0.title).bind(&c0.emails).bind(&c0.phones).bind(&c0.updated_by).bind(&c0.updated_by_name).bind(c0.date_updated)
+    on!(tx, c => sqlx::query("UPDATE contacts SET name = $2, title = $3, emails = $4, phones = $5, updated_by = $6, updated_by_name = $7, date_updated = $8, custom = $9 WHERE id = $1")
+        .bind(&c0.id).bind(&c0.name).bind(&c0.title).bind(&c0.emails).bind(&c0.phones).bind(&c0.updated_by).bind(&c0.updated_by_name).bind(c0.date_updated).bind(&c0.custom)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }

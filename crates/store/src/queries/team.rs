@@ -204,7 +204,7 @@ pub async fn list_audit(
             .push("))");
     }
     if f.team_objects_only {
-        sql.push(" AND (object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead', 'status.lead', 'status.opportunity', 'pipeline', 'team_contact')");
+        sql.push(" AND (object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead', 'custom_fields.contact', 'custom_fields.opportunity', 'status.lead', 'status.opportunity', 'pipeline', 'team_contact')");
         if let Some(corral_domain::visibility::LeadScope::All) = &f.lead_scope {
             // Everything, deleted leads' events included.
             sql.push(" OR object_type = 'lead'");

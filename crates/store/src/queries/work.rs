@@ -49,7 +49,9 @@ macro_rules! opp_cols {
             $p,
             "date_created, ",
             $p,
-            "date_updated"
+            "date_updated, ",
+            $p,
+            "custom"
         )
     };
 }
@@ -207,18 +209,18 @@ pub async fn count_in_opp_statuses(
 }
 
 pub async fn insert_opportunity(tx: &mut Tx, o: &OpportunityRow) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO opportunities (", opp_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"))
+    on!(tx, c => sqlx::query(concat!("INSERT INTO opportunities (", opp_cols!(""), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
         .bind(&o.id).bind(&o.workspace_id).bind(&o.lead_id).bind(&o.contact_id).bind(&o.user_id).bind(&o.user_name).bind(&o.status_id)
         .bind(o.value).bind(&o.value_period).bind(&o.value_currency).bind(o.confidence).bind(&o.note).bind(&o.date_won)
-        .bind(&o.created_by).bind(&o.updated_by).bind(&o.created_by_name).bind(&o.updated_by_name).bind(o.date_created).bind(o.date_updated)
+        .bind(&o.created_by).bind(&o.updated_by).bind(&o.created_by_name).bind(&o.updated_by_name).bind(o.date_created).bind(o.date_updated).bind(&o.custom)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
 
 pub async fn update_opportunity(tx: &mut Tx, o: &OpportunityRow) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE opportunities SET contact_id = $2, user_id = $3, user_name = $4, status_id = $5, value = $6, value_period = $7, value_currency = $8, confidence = $9, note = $10, date_won = $11, updated_by = $12, updated_by_name = $13, date_updated = $14 WHERE id = $1")
+    on!(tx, c => sqlx::query("UPDATE opportunities SET contact_id = $2, user_id = $3, user_name = $4, status_id = $5, value = $6, value_period = $7, value_currency = $8, confidence = $9, note = $10, date_won = $11, updated_by = $12, updated_by_name = $13, date_updated = $14, custom = $15 WHERE id = $1")
         .bind(&o.id).bind(&o.contact_id).bind(&o.user_id).bind(&o.user_name).bind(&o.status_id).bind(o.value).bind(&o.value_period)
-        .bind(&o.value_currency).bind(o.confidence).bind(&o.note).bind(&o.date_won).bind(&o.updated_by).bind(&o.updated_by_name).bind(o.date_updated)
+        .bind(&o.value_currency).bind(o.confidence).bind(&o.note).bind(&o.date_won).bind(&o.updated_by).bind(&o.updated_by_name).bind(o.date_updated).bind(&o.custom)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
