@@ -103,6 +103,19 @@ struct RoleEditPage {
     other_roles: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
+    /// A previewed edit: (member, leads now, leads after, gained, lost).
+    preview: Option<Vec<PreviewLine>>,
+}
+
+/// One member in a previewed role edit: (name, leads now, leads after, gained, lost).
+type PreviewLine = (String, i64, i64, i64, i64);
+
+/// What the role page tells the admin besides the form.
+#[derive(Default)]
+struct Feedback {
+    error: Option<String>,
+    notice: Option<String>,
+    preview: Option<Vec<PreviewLine>>,
 }
 
 fn permission_groups(held: &PermissionSet) -> Vec<(&'static str, Vec<PermLine>)> {
@@ -123,8 +136,7 @@ async fn role_form(
     web: &WebActor,
     role: Option<&RoleView>,
     clone: bool,
-    error: Option<String>,
-    notice: Option<String>,
+    fb: Feedback,
     submitted: Option<&RoleInput>,
 ) -> Response {
     let actor = &web.actor;
@@ -228,8 +240,9 @@ async fn role_form(
         holders,
         can_delete: editing.is_some_and(|r| r.editable),
         other_roles,
-        error,
-        notice,
+        error: fb.error,
+        notice: fb.notice,
+        preview: fb.preview,
     };
     render(&page)
 }
@@ -245,7 +258,7 @@ pub async fn new_role(
     };
     let set = web.set_csrf.clone();
     with_cookie(
-        role_form(&st, &web, source.as_ref(), true, None, None, None).await,
+        role_form(&st, &web, source.as_ref(), true, Feedback::default(), None).await,
         set,
     )
 }
@@ -286,7 +299,18 @@ pub async fn create_role(
         Ok(r) => Redirect::to(&format!("/settings/roles/{}?created=1", r.id)).into_response(),
         Err(e) => (
             status_of(&e),
-            role_form(&st, &web, None, true, Some(explain(&e)), None, Some(&input)).await,
+            role_form(
+                &st,
+                &web,
+                None,
+                true,
+                Feedback {
+                    error: Some(explain(&e)),
+                    ..Default::default()
+                },
+                Some(&input),
+            )
+            .await,
         )
             .into_response(),
     }
@@ -308,7 +332,18 @@ pub async fn edit_role(
         .then(|| "Role created.".to_string());
     let set = web.set_csrf.clone();
     with_cookie(
-        role_form(&st, &web, Some(&role), false, None, notice, None).await,
+        role_form(
+            &st,
+            &web,
+            Some(&role),
+            false,
+            Feedback {
+                notice,
+                ..Default::default()
+            },
+            None,
+        )
+        .await,
         set,
     )
 }
@@ -324,22 +359,73 @@ pub async fn save_role(
         return form_expired();
     }
     let input = role_input(&form);
+    let role = st.services.get_role(&web.actor, &id).await.ok();
+    // "Preview" shows who would gain or lose how many leads, and saves nothing.
+    if form_value(&form, "intent") == "preview" {
+        return match st
+            .services
+            .preview_role(&web.actor, &id, input.clone())
+            .await
+        {
+            Ok(impact) => {
+                let lines = impact
+                    .into_iter()
+                    .map(|i| (i.name, i.visible_before, i.visible_after, i.gained, i.lost))
+                    .collect::<Vec<_>>();
+                let notice = if lines.is_empty() {
+                    "Preview: no active member holds this role, so nobody's leads change. Nothing is saved yet."
+                } else {
+                    "Preview of this edit below. Nothing is saved yet."
+                };
+                role_form(
+                    &st,
+                    &web,
+                    role.as_ref(),
+                    false,
+                    Feedback {
+                        notice: Some(notice.into()),
+                        preview: Some(lines),
+                        ..Default::default()
+                    },
+                    Some(&input),
+                )
+                .await
+            }
+            Err(e) => (
+                status_of(&e),
+                role_form(
+                    &st,
+                    &web,
+                    role.as_ref(),
+                    false,
+                    Feedback {
+                        error: Some(explain(&e)),
+                        ..Default::default()
+                    },
+                    Some(&input),
+                )
+                .await,
+            )
+                .into_response(),
+        };
+    }
     let result = st
         .services
         .update_role(&web.actor, &id, input.clone())
         .await;
-    let role = st.services.get_role(&web.actor, &id).await.ok();
     match result {
         Ok(r) => role_form(
             &st,
             &web,
             Some(&r),
             false,
-            None,
-            Some(
-                "Saved. Members with this role have the new permissions from their next request."
-                    .into(),
-            ),
+            Feedback {
+                notice: Some(
+                    "Saved. Members with this role have the new permissions from their next request."
+                        .into(),
+                ),
+                ..Default::default()
+            },
             None,
         )
         .await,
@@ -350,8 +436,10 @@ pub async fn save_role(
                 &web,
                 role.as_ref(),
                 false,
-                Some(explain(&e)),
-                None,
+                Feedback {
+                    error: Some(explain(&e)),
+                    ..Default::default()
+                },
                 Some(&input),
             )
             .await,

@@ -299,6 +299,14 @@ struct LeadPage {
     contacts: Vec<(String, String, String, String)>,
     /// For organization managers: (member, role, sees it, why).
     visibility: Vec<(String, String, bool, String)>,
+    /// (note, status, value, owner).
+    opportunities: Vec<(String, String, String, String)>,
+    /// (text, assignee, due, done).
+    tasks: Vec<(String, String, String, bool)>,
+    /// The activity timeline, newest first: (when, type, author, text).
+    activities: Vec<(String, String, String, String)>,
+    /// The lead's event log, newest first: (when, who, action, changed fields).
+    history: Vec<(String, String, String, String)>,
 }
 
 fn joined(json_text: &str, key: &str) -> String {
@@ -361,7 +369,102 @@ pub async fn show(State(st): State<WebState>, web: WebActor, Path(id): Path<Stri
             })
             .collect(),
         visibility,
+        opportunities: vec![],
+        tasks: vec![],
+        activities: vec![],
+        history: vec![],
     };
+    let page = with_work(&st, &web, &id, &names, page).await;
     let set = web.set_csrf.clone();
     with_cookie(render(&page), set)
+}
+
+/// Adds the lead's opportunities, tasks, activity timeline and event history to its page
+/// (each through the same visibility as the lead itself).
+async fn with_work(
+    st: &WebState,
+    web: &WebActor,
+    id: &str,
+    names: &HashMap<String, String>,
+    mut page: LeadPage,
+) -> LeadPage {
+    use corral_store::queries::work::WorkFilter;
+    let of_lead = || WorkFilter {
+        lead_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let when = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    page.opportunities = st
+        .services
+        .list_opportunities(&web.actor, of_lead(), 0, 100)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| {
+            (
+                o.row.note.clone(),
+                format!("{} ({})", o.status.label, o.pipeline_name),
+                crate::work::money(o.row.value),
+                o.row.user_name.clone(),
+            )
+        })
+        .collect();
+    page.tasks = st
+        .services
+        .list_tasks(&web.actor, of_lead(), 0, 100)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            (
+                t.text,
+                t.assigned_to_name,
+                t.due_date.unwrap_or_default(),
+                t.is_complete,
+            )
+        })
+        .collect();
+    let mut acts = st
+        .services
+        .list_activities(&web.actor, of_lead(), 0, 200)
+        .await
+        .unwrap_or_default();
+    acts.sort_by_key(|a| std::cmp::Reverse(a.activity_at));
+    page.activities = acts
+        .into_iter()
+        .map(|a| {
+            let text = if a.subject.is_empty() {
+                a.body
+            } else {
+                format!("{}: {}", a.subject, a.body)
+            };
+            (when(&a.activity_at), a.activity_type, a.user_name, text)
+        })
+        .collect();
+    let filter = corral_store::queries::team::AuditFilter {
+        object_type: Some("lead".into()),
+        object_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    page.history = st
+        .services
+        .event_log(&web.actor, filter, None, 50)
+        .await
+        .map(|p| p.entries)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            let who = match &e.actor_user_id {
+                Some(u) => names.get(u).cloned().unwrap_or_else(|| u.clone()),
+                None => "Corral".into(),
+            };
+            (
+                when(&e.date_created),
+                who,
+                e.action.clone(),
+                e.changed_fields.replace(',', ", "),
+            )
+        })
+        .collect();
+    page
 }

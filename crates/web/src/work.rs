@@ -29,7 +29,7 @@ struct WorkPage {
     rows: Vec<Row>,
 }
 
-fn money(cents: i64) -> String {
+pub(crate) fn money(cents: i64) -> String {
     format!("${}", cents / 100)
 }
 

@@ -534,6 +534,36 @@ async fn browser_creates_a_custom_role_and_assigns_it() {
         "{holders}"
     );
     chrome.screenshot("role-holders").await;
+
+    // Previewing an edit shows who would lose how many leads, and saves nothing.
+    for i in 0..3 {
+        app.post(
+            &owner_key,
+            "lead/",
+            &json!({"name": format!("Preview {i}")}),
+        )
+        .await;
+    }
+    chrome.click("#perm-view_all_leads").await;
+    chrome.click("#preview-role").await;
+    let preview = chrome.wait_text("#role-preview", &first).await;
+    assert!(preview.contains("−3"), "{preview}");
+    assert!(
+        chrome
+            .text("#role-notice")
+            .await
+            .contains("Nothing is saved yet"),
+        "{preview}"
+    );
+    chrome.screenshot("role-preview").await;
+    let (_, role) = app.get(&owner_key, &format!("role/{role_id}/")).await;
+    assert!(
+        role["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("view_all_leads")),
+        "{role}"
+    );
 }
 
 #[tokio::test]
@@ -567,6 +597,69 @@ async fn browser_browses_the_demo_leads() {
     assert!(!chrome.text("#lead-name").await.is_empty());
     assert_eq!(chrome.count("#contacts-table tbody tr").await, 1);
     chrome.screenshot("lead").await;
+
+    // A lead's page shows its opportunities, tasks, activity timeline with authors and its
+    // history.
+    let owner_key = owner["api_key"].as_str().unwrap().to_string();
+    let seller = app.demo_member("user");
+    let (_, lead) = app
+        .post(&owner_key, "lead/", &json!({"name": "Timeline Co"}))
+        .await;
+    let lead_id = lead["id"].as_str().unwrap().to_string();
+    app.post(
+        &owner_key,
+        "opportunity/",
+        &json!({"lead_id": lead_id, "value": 120000, "note": "Annual plan"}),
+    )
+    .await;
+    app.post(
+        &owner_key,
+        "task/",
+        &json!({"lead_id": lead_id, "text": "Send the contract", "assigned_to": seller["user_id"], "date": "2026-12-10"}),
+    )
+    .await;
+    let (s, note) = app
+        .post(
+            &crate::helpers::key(&seller),
+            "activity/note/",
+            &json!({"lead_id": lead_id, "note": "They want a pilot first"}),
+        )
+        .await;
+    assert!(s.is_success(), "{note}");
+    app.put(
+        &owner_key,
+        &format!("lead/{lead_id}/"),
+        &json!({"description": "Met at the fair"}),
+    )
+    .await;
+    chrome.goto(&format!("{}/leads/{lead_id}", app.url)).await;
+    assert!(
+        chrome
+            .text("#lead-opportunities")
+            .await
+            .contains("Annual plan")
+    );
+    assert!(chrome.text("#lead-opportunities").await.contains("$1200"));
+    assert!(
+        chrome
+            .text("#lead-tasks")
+            .await
+            .contains("Send the contract")
+    );
+    let timeline = chrome.text("#lead-timeline").await;
+    assert!(
+        timeline.contains("They want a pilot first")
+            && timeline.contains(note["user_name"].as_str().unwrap()),
+        "{timeline}"
+    );
+    let history = chrome.text("#lead-history").await;
+    assert!(
+        history.contains("created")
+            && history.contains("updated")
+            && history.contains("description"),
+        "{history}"
+    );
+    chrome.screenshot("lead-timeline").await;
 }
 
 #[tokio::test]
