@@ -394,15 +394,23 @@ async fn custom_fields_can_be_managed_and_drive_visibility() {
             assert_eq!(s, StatusCode::BAD_REQUEST, "{body} {err}");
             assert!(err["field-errors"][field].is_string(), "{field}: {err}");
         }
-        assert_eq!(
-            app.post(
+        // Contact fields are their own list (they never decide lead visibility).
+        let (s, cf) = app
+            .post(
                 &owner,
                 "custom_field/contact/",
-                &json!({"name": "C", "type": "text"})
+                &json!({"name": "C", "type": "text"}),
             )
-            .await
-            .0,
-            StatusCode::BAD_REQUEST
+            .await;
+        assert_eq!(s, StatusCode::OK, "{cf}");
+        let (_, lead_fields) = app.get(&owner, "custom_field/lead/").await;
+        assert!(
+            !lead_fields["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == cf["id"]),
+            "{lead_fields}"
         );
         assert_eq!(
             app.post(
