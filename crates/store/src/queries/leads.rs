@@ -526,6 +526,10 @@ pub async fn clear_channels(tx: &mut Tx, contact_id: &str) -> Result<()> {
 /// How many ids one batched statement names (well under SQLite's parameter limit).
 pub const BATCH: usize = 500;
 
+/// Leads per statement when assigning many at once (two parameters each, well under both
+/// engines' limits).
+const ASSIGN_BATCH: usize = 4000;
+
 /// Hands the value `from` of a user field over to `to` (None: removes it) on many leads at
 /// once, stamping them updated. Set-based, in batches: offboarding's hot path.
 #[allow(clippy::too_many_arguments)]
@@ -583,28 +587,35 @@ pub async fn assign_field_many(
     by_name: &str,
     now: crate::model::Ts,
 ) -> Result<()> {
-    for chunk in pairs.chunks(BATCH) {
-        let mut del = Sql::new("DELETE FROM lead_field_values WHERE field_id = ");
+    // Large statements (two parameters a row) keep round trips few; every statement names
+    // the workspace so PostgreSQL's keys (which lead with it) are used.
+    for chunk in pairs.chunks(ASSIGN_BATCH) {
         let ids: Vec<String> = chunk.iter().map(|(l, _)| l.clone()).collect();
-        del.text_arg(field_id).push(" AND lead_id IN ").list(&ids);
+        let mut del = Sql::new("DELETE FROM lead_field_values WHERE workspace_id = ");
+        del.text_arg(workspace_id)
+            .push(" AND field_id = ")
+            .text_arg(field_id)
+            .push(" AND lead_id IN ")
+            .list(&ids);
         crate::execute_built!(tx, del).map_err(db_err)?;
         let mut ins = Sql::new(
-            "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) VALUES ",
+            "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT ",
         );
+        ins.text_arg(workspace_id)
+            .push(", v.column1, ")
+            .text_arg(field_id)
+            .push(", v.column2, 0 FROM (VALUES ");
         for (i, (lead, user)) in chunk.iter().enumerate() {
             if i > 0 {
                 ins.push(", ");
             }
             ins.push("(")
-                .text_arg(workspace_id)
-                .push(", ")
                 .text_arg(lead)
                 .push(", ")
-                .text_arg(field_id)
-                .push(", ")
                 .text_arg(user)
-                .push(", 0)");
+                .push(")");
         }
+        ins.push(") AS v");
         crate::execute_built!(tx, ins).map_err(db_err)?;
         let mut upd = Sql::new("UPDATE leads SET updated_by = ");
         upd.text_arg(by)
@@ -612,7 +623,9 @@ pub async fn assign_field_many(
             .text_arg(by_name)
             .push(", date_updated = ")
             .arg(Arg::Time(now))
-            .push(" WHERE id IN ")
+            .push(" WHERE workspace_id = ")
+            .text_arg(workspace_id)
+            .push(" AND id IN ")
             .list(&ids);
         crate::execute_built!(tx, upd).map_err(db_err)?;
     }
