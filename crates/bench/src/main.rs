@@ -698,29 +698,17 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
     let leaver = &w.membership_ids[0];
     let heir = &w.members[1];
     let choice = json!({"action": "deactivate", "leads": {"mode": "reassign", "user_id": heir}, "opportunities": {"mode": "reassign", "user_id": heir}, "tasks": {"mode": "reassign", "user_id": heir}});
-    // The same UPDATEs straight in SQL, rolled back.
-    let raw = {
-        let t = Instant::now();
-        let mut tx = w.db.write().await.map_err(err)?;
-        let now = Utc::now();
-        let ids: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT lead_id FROM lead_field_values WHERE workspace_id = $3 AND field_id = $1 AND value = $2")
+    // What the member holds, read before Corral moves it (the SQL side moves the same
+    // records back afterwards).
+    let (lead_ids, opp_ids, task_ids) = {
+        let mut tx = w.db.read().await.map_err(err)?;
+        let leads: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT lead_id FROM lead_field_values WHERE workspace_id = $3 AND field_id = $1 AND value = $2")
             .bind(&w.lead_owner).bind(&w.members[0]).bind(&w.ws).fetch_all(c).await).map_err(err)?;
-        corral_store::queries::leads::move_field_holder(
-            &mut tx,
-            &w.lead_owner,
-            &ids,
-            &w.members[0],
-            Some(heir),
-            "bench",
-            "Bench",
-            now,
-        )
-        .await
-        .map_err(err)?;
-        corral_store::on!(&mut tx, c => sqlx::query("UPDATE opportunities SET user_id = $1, date_updated = $3 WHERE workspace_id = $4 AND user_id = $2").bind(heir).bind(&w.members[0]).bind(now).bind(&w.ws).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
-        corral_store::on!(&mut tx, c => sqlx::query("UPDATE tasks SET assigned_to = $1, date_updated = $3 WHERE workspace_id = $4 AND assigned_to = $2 AND is_complete = FALSE").bind(heir).bind(&w.members[0]).bind(now).bind(&w.ws).execute(c).await.map(|r| r.rows_affected())).map_err(err)?;
-        drop(tx); // never committed: rolled back
-        t.elapsed()
+        let opps: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT id FROM opportunities WHERE workspace_id = $1 AND user_id = $2")
+            .bind(&w.ws).bind(&w.members[0]).fetch_all(c).await).map_err(err)?;
+        let tasks: Vec<String> = corral_store::on!(&mut tx, c => sqlx::query_scalar("SELECT id FROM tasks WHERE workspace_id = $1 AND assigned_to = $2 AND is_complete = FALSE")
+            .bind(&w.ws).bind(&w.members[0]).fetch_all(c).await).map_err(err)?;
+        (leads, opps, tasks)
     };
     let t = Instant::now();
     let (s, plan) = post(
@@ -746,6 +734,73 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
     if s != 200 {
         return Err(format!("offboarding failed: {s} {done}"));
     }
+    // The same hand-over straight in SQL, committed as Corral's is: the same records moved
+    // back from the heir to the member.
+    let raw = {
+        let t = Instant::now();
+        let mut tx = w.db.write().await.map_err(err)?;
+        let now = Utc::now();
+        corral_store::queries::leads::move_field_holder(
+            &mut tx,
+            &w.ws,
+            &w.lead_owner,
+            &lead_ids,
+            heir,
+            Some(&w.members[0]),
+            "bench",
+            "Bench",
+            now,
+        )
+        .await
+        .map_err(err)?;
+        for (table, holder, ids) in [
+            ("opportunities", "user_id", &opp_ids),
+            ("tasks", "assigned_to", &task_ids),
+        ] {
+            for chunk in ids.chunks(4000) {
+                let mut sql = Sql::new(&format!("UPDATE {table} SET {holder} = "));
+                sql.text_arg(&w.members[0])
+                    .push(", date_updated = ")
+                    .arg(Arg::Time(now))
+                    .push(" WHERE workspace_id = ")
+                    .text_arg(&w.ws)
+                    .push(" AND id IN ")
+                    .list(chunk);
+                execute_built!(&mut tx, sql).map_err(err)?;
+            }
+        }
+        // And the manifest (record → previous holder), as Corral keeps for undo.
+        let mut manifest = Vec::with_capacity(lead_ids.len() + opp_ids.len() + task_ids.len());
+        for (kind, ids) in [
+            ("lead_field", &lead_ids),
+            ("opportunity", &opp_ids),
+            ("task", &task_ids),
+        ] {
+            for id in ids.iter() {
+                manifest.push(
+                    json!({"kind": kind, "record_id": id, "from": heir, "to": &w.members[0]}),
+                );
+            }
+        }
+        corral_store::queries::work::insert_offboarding(
+            &mut tx,
+            &corral_store::model::OffboardingRow {
+                id: format!("offb_bench{}", lead_ids.len()),
+                workspace_id: w.ws.clone(),
+                membership_id: leaver.clone(),
+                user_id: w.members[0].clone(),
+                actor_user_id: w.members[0].clone(),
+                action: "deactivate".into(),
+                manifest: Value::Array(manifest).to_string(),
+                date_created: now,
+                undone_at: None,
+            },
+        )
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        t.elapsed()
+    };
     let moved = done["manifest"].as_array().map(Vec::len).unwrap_or(0);
     Ok(Row {
         id: "P2",
@@ -758,7 +813,10 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
             plan_time.as_secs_f64() * 1000.0,
             exec.as_secs_f64()
         ),
-        sql: format!("{:.2} s (the UPDATEs alone)", raw.as_secs_f64()),
+        sql: format!(
+            "{:.2} s (the same moves and manifest, committed)",
+            raw.as_secs_f64()
+        ),
         ratio: exec.as_secs_f64() / raw.as_secs_f64().max(0.000_001),
         goal: "plan ≤ 300 ms, execute ≤ 3 s, ≤ 2× SQL (at 1M leads)".into(),
     })

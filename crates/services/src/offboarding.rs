@@ -9,7 +9,7 @@ use corral_domain::offboarding::{Disposition, Move, RecordKind, check, may_undo,
 use corral_domain::team as rules;
 use corral_domain::visibility::LeadScope;
 use corral_store::model::OffboardingRow;
-use corral_store::queries::leads::{self, LeadFilter};
+use corral_store::queries::leads;
 use corral_store::queries::work::{self, WorkFilter};
 use corral_store::queries::{auth, custom_fields, memberships, users};
 use corral_store::{Tx, now};
@@ -106,17 +106,8 @@ async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Hold
         .into_iter()
         .filter(|f| f.field_type == "user")
     {
-        let filter = LeadFilter {
-            field_equals: vec![(f.id.clone(), user_id.to_string())],
-            ..Default::default()
-        };
-        let (rows, _) =
-            leads::list(tx, workspace_id, &LeadScope::All, &filter, 0, i64::MAX / 2).await?;
-        lead_fields.push((
-            f.id,
-            f.name,
-            rows.into_iter().map(|l| (l.id, l.name)).collect(),
-        ));
+        let held = leads::holding(tx, workspace_id, &f.id, user_id).await?;
+        lead_fields.push((f.id, f.name, held));
     }
     let of = WorkFilter {
         user_id: Some(user_id.into()),
@@ -303,6 +294,7 @@ async fn hand_over_all(
             RecordKind::LeadField(field) => {
                 leads::move_field_holder(
                     tx,
+                    &actor.workspace_id,
                     field,
                     ids,
                     leaver,
@@ -520,19 +512,8 @@ impl Services {
             .filter(|w| w.created_by == uid)
             .map(|w| w.url)
             .collect();
-        let activities_stay = work::list_activities(
-            &mut tx,
-            &actor.workspace_id,
-            &LeadScope::All,
-            &WorkFilter {
-                user_id: Some(uid.clone()),
-                ..Default::default()
-            },
-            0,
-            i64::MAX / 2,
-        )
-        .await?
-        .len();
+        let activities_stay =
+            work::count_activities_by(&mut tx, &actor.workspace_id, &uid).await? as usize;
         Ok(Plan {
             membership_id: membership_id.to_string(),
             user_id: uid.clone(),

@@ -526,15 +526,22 @@ pub async fn clear_channels(tx: &mut Tx, contact_id: &str) -> Result<()> {
 /// How many ids one batched statement names (well under SQLite's parameter limit).
 pub const BATCH: usize = 500;
 
-/// Leads per statement when assigning many at once (two parameters each, well under both
-/// engines' limits).
-const ASSIGN_BATCH: usize = 4000;
+/// Rows per statement when moving or assigning many leads: SQLite runs statements of a few
+/// hundred faster than huge ones; PostgreSQL pays per statement (each scans the field's
+/// index once), so it gets fewer, larger ones.
+fn write_batch(tx: &Tx) -> usize {
+    match tx {
+        Tx::Sqlite(_) => 500,
+        Tx::Postgres(_) => 5000,
+    }
+}
 
 /// Hands the value `from` of a user field over to `to` (None: removes it) on many leads at
 /// once, stamping them updated. Set-based, in batches: offboarding's hot path.
 #[allow(clippy::too_many_arguments)]
 pub async fn move_field_holder(
     tx: &mut Tx,
+    workspace_id: &str,
     field_id: &str,
     lead_ids: &[String],
     from: &str,
@@ -543,9 +550,15 @@ pub async fn move_field_holder(
     by_name: &str,
     now: crate::model::Ts,
 ) -> Result<()> {
-    for chunk in lead_ids.chunks(BATCH) {
-        let mut del = Sql::new("DELETE FROM lead_field_values WHERE field_id = ");
-        del.text_arg(field_id)
+    for chunk in lead_ids.chunks(write_batch(tx)) {
+        let mut del = Sql::new("DELETE FROM lead_field_values WHERE ");
+        if matches!(tx, Tx::Postgres(_)) {
+            del.push("workspace_id = ")
+                .text_arg(workspace_id)
+                .push(" AND ");
+        }
+        del.push("field_id = ")
+            .text_arg(field_id)
             .push(" AND value = ")
             .text_arg(from)
             .push(" AND lead_id IN ")
@@ -553,26 +566,64 @@ pub async fn move_field_holder(
         crate::execute_built!(tx, del).map_err(db_err)?;
         if let Some(to) = to {
             let mut ins = Sql::new(
-                "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT workspace_id, id, ",
+                "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT ",
             );
-            ins.text_arg(field_id)
+            ins.text_arg(workspace_id)
+                .push(", v.column1, ")
+                .text_arg(field_id)
                 .push(", ")
                 .text_arg(to)
-                .push(", 0 FROM leads WHERE id IN ")
-                .list(chunk)
-                .push(" ON CONFLICT DO NOTHING");
+                .push(", 0 FROM (VALUES ");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    ins.push(", ");
+                }
+                ins.push("(").text_arg(id).push(")");
+            }
+            // (SQLite needs the WHERE to read ON CONFLICT as the upsert, not a join.)
+            ins.push(") AS v WHERE TRUE ON CONFLICT DO NOTHING");
             crate::execute_built!(tx, ins).map_err(db_err)?;
         }
-        let mut upd = Sql::new("UPDATE leads SET updated_by = ");
-        upd.text_arg(by)
-            .push(", updated_by_name = ")
-            .text_arg(by_name)
-            .push(", date_updated = ")
-            .arg(Arg::Time(now))
-            .push(" WHERE id IN ")
-            .list(chunk);
-        crate::execute_built!(tx, upd).map_err(db_err)?;
+        stamp_updated(tx, workspace_id, chunk, by, by_name, now).await?;
     }
+    Ok(())
+}
+
+/// (id, name) of every lead whose field `field_id` holds `value`, oldest first.
+pub async fn holding(
+    tx: &mut Tx,
+    workspace_id: &str,
+    field_id: &str,
+    value: &str,
+) -> Result<Vec<(String, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT l.id, l.name FROM lead_field_values v JOIN leads l ON l.workspace_id = v.workspace_id AND l.id = v.lead_id WHERE v.workspace_id = $1 AND v.field_id = $2 AND v.value = $3 ORDER BY l.date_created, l.id")
+        .bind(workspace_id).bind(field_id).bind(value).fetch_all(c).await).map_err(db_err)
+}
+
+/// Marks leads updated by `by` at `now`. PostgreSQL's key leads with the workspace; on SQLite
+/// naming it would steer the planner to the (workspace, date_updated) index instead of the id.
+async fn stamp_updated(
+    tx: &mut Tx,
+    workspace_id: &str,
+    ids: &[String],
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    let mut upd = Sql::new("UPDATE leads SET updated_by = ");
+    upd.text_arg(by)
+        .push(", updated_by_name = ")
+        .text_arg(by_name)
+        .push(", date_updated = ")
+        .arg(Arg::Time(now))
+        .push(" WHERE ");
+    if matches!(tx, Tx::Postgres(_)) {
+        upd.push("workspace_id = ")
+            .text_arg(workspace_id)
+            .push(" AND ");
+    }
+    upd.push("id IN ").list(ids);
+    crate::execute_built!(tx, upd).map_err(db_err)?;
     Ok(())
 }
 
@@ -587,17 +638,22 @@ pub async fn assign_field_many(
     by_name: &str,
     now: crate::model::Ts,
 ) -> Result<()> {
-    // Large statements (two parameters a row) keep round trips few; every statement names
-    // the workspace so PostgreSQL's keys (which lead with it) are used.
-    for chunk in pairs.chunks(ASSIGN_BATCH) {
+    // Batches of a few hundred (SQLite runs huge IN lists and VALUES slower); on PostgreSQL
+    // every statement names the workspace so its keys (which lead with it) are used.
+    for chunk in pairs.chunks(write_batch(tx)) {
         let ids: Vec<String> = chunk.iter().map(|(l, _)| l.clone()).collect();
-        let mut del = Sql::new("DELETE FROM lead_field_values WHERE workspace_id = ");
-        del.text_arg(workspace_id)
-            .push(" AND field_id = ")
-            .text_arg(field_id)
-            .push(" AND lead_id IN ")
-            .list(&ids);
-        crate::execute_built!(tx, del).map_err(db_err)?;
+        // The caller picked leads with no value in the field, inside this transaction. On
+        // SQLite (one writer) that still holds; on PostgreSQL another transaction may have
+        // given one a value since, which this replaces.
+        if matches!(tx, Tx::Postgres(_)) {
+            let mut del = Sql::new("DELETE FROM lead_field_values WHERE workspace_id = ");
+            del.text_arg(workspace_id)
+                .push(" AND field_id = ")
+                .text_arg(field_id)
+                .push(" AND lead_id IN ")
+                .list(&ids);
+            crate::execute_built!(tx, del).map_err(db_err)?;
+        }
         let mut ins = Sql::new(
             "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT ",
         );
@@ -617,17 +673,7 @@ pub async fn assign_field_many(
         }
         ins.push(") AS v");
         crate::execute_built!(tx, ins).map_err(db_err)?;
-        let mut upd = Sql::new("UPDATE leads SET updated_by = ");
-        upd.text_arg(by)
-            .push(", updated_by_name = ")
-            .text_arg(by_name)
-            .push(", date_updated = ")
-            .arg(Arg::Time(now))
-            .push(" WHERE workspace_id = ")
-            .text_arg(workspace_id)
-            .push(" AND id IN ")
-            .list(&ids);
-        crate::execute_built!(tx, upd).map_err(db_err)?;
+        stamp_updated(tx, workspace_id, &ids, by, by_name, now).await?;
     }
     Ok(())
 }

@@ -379,6 +379,12 @@ pub async fn list_tasks(
     fetch_all_built!(tx, sql, TaskRow).map_err(db_err)
 }
 
+/// How many activities a member is the author of (whatever their lead's visibility).
+pub async fn count_activities_by(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<i64> {
+    on!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM activities WHERE workspace_id = $1 AND user_id = $2")
+        .bind(workspace_id).bind(user_id).fetch_one(c).await).map_err(db_err)
+}
+
 pub async fn list_activities(
     tx: &mut Tx,
     workspace_id: &str,
