@@ -161,12 +161,10 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        // The one writer keeps a larger page cache (32 MiB): bulk writes touch index pages all
-        // over the file, and re-reading them from the OS is most of their cost.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone().pragma("cache_size", "-32768"))
+            .connect_with(opts.clone())
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
