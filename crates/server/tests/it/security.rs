@@ -125,6 +125,11 @@ async fn digest(app: &TestApp) -> BTreeMap<String, String> {
         "audit_log",
         "email_outbox",
         "password_resets",
+        "webhooks",
+        "webhook_deliveries",
+        "pipelines",
+        "opportunity_statuses",
+        "custom_fields",
     ] {
         let sql = format!("SELECT COUNT(*) FROM {t}");
         let n: i64 = corral_store::on!(&mut tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(c).await)
@@ -911,6 +916,19 @@ async fn ids_from_another_workspace_are_not_found_on_every_route() {
             (
                 "custom_field/lead/",
                 json!({"name": "B field", "type": "text"}),
+                "/id",
+            ),
+            (
+                "custom_field/contact/",
+                json!({"name": "B contact field", "type": "text"}),
+                "/id",
+            ),
+            ("pipeline/", json!({"name": "B pipeline"}), "/id"),
+            ("status/opportunity/", json!({"label": "B stage"}), "/id"),
+            // Subscribed to something nothing in this test does, so it is never delivered to.
+            (
+                "webhook/",
+                json!({"url": "http://127.0.0.1:9/b", "events": [{"object_type": "out_of_office", "action": "updated"}]}),
                 "/id",
             ),
         ] {
