@@ -307,6 +307,10 @@ struct LeadPage {
     activities: Vec<(String, String, String, String)>,
     /// The lead's event log, newest first: (when, who, action, changed fields).
     history: Vec<(String, String, String, String)>,
+    lead_id: String,
+    csrf: String,
+    /// For members who may merge: leads whose name starts like this one's, (id, name).
+    duplicates: Vec<(String, String)>,
 }
 
 fn joined(json_text: &str, key: &str) -> String {
@@ -373,10 +377,75 @@ pub async fn show(State(st): State<WebState>, web: WebActor, Path(id): Path<Stri
         tasks: vec![],
         activities: vec![],
         history: vec![],
+        lead_id: id.clone(),
+        csrf: web.csrf.clone(),
+        duplicates: vec![],
     };
-    let page = with_work(&st, &web, &id, &names, page).await;
+    let mut page = with_work(&st, &web, &id, &names, page).await;
+    if web.actor.can(corral_domain::Permission::MergeLeads) {
+        page.duplicates = duplicates(&st, &web, &id, &v.lead.name).await;
+    }
     let set = web.set_csrf.clone();
     with_cookie(render(&page), set)
+}
+
+/// Visible leads whose name starts with the same word as `name` (merge candidates).
+async fn duplicates(st: &WebState, web: &WebActor, id: &str, name: &str) -> Vec<(String, String)> {
+    let Some(word) = name
+        .split_whitespace()
+        .next()
+        .filter(|w| w.chars().count() >= 3)
+    else {
+        return vec![];
+    };
+    let filter = LeadFilter {
+        name_contains: Some(word.to_string()),
+        ..Default::default()
+    };
+    st.services
+        .list_leads(&web.actor, filter, 0, 20)
+        .await
+        .map(|(rows, _)| rows)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| l.lead.id != id)
+        .filter(|l| {
+            l.lead
+                .name
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+        })
+        .take(5)
+        .map(|l| (l.lead.id, l.lead.name))
+        .collect()
+}
+
+/// Merges this lead into the chosen one and shows the result.
+pub async fn merge(
+    State(st): State<WebState>,
+    headers: axum::http::HeaderMap,
+    web: WebActor,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::pages::{form_expired, form_value};
+    if !crate::session::csrf_ok(&headers, &form_value(&form, "csrf")) {
+        return form_expired();
+    }
+    let into = form_value(&form, "destination");
+    match st.services.merge_leads(&web.actor, &id, &into).await {
+        Ok(v) => {
+            axum::response::Redirect::to(&format!("/leads/{}?merged=1", v.lead.id)).into_response()
+        }
+        Err(ServiceError::NotFound(_)) => not_found().await,
+        Err(e) => message(
+            status_of(&e),
+            "The leads were not merged",
+            &explain(&e),
+            None,
+        ),
+    }
 }
 
 /// Adds the lead's opportunities, tasks, activity timeline and event history to its page

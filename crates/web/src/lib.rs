@@ -78,6 +78,7 @@ pub fn router(services: Services, secure_cookies: bool) -> Router {
             axum::routing::post(leads::rr_settings),
         )
         .route("/leads/{id}", get(leads::show))
+        .route("/leads/{id}/merge", axum::routing::post(leads::merge))
         .route("/opportunities", get(work::opportunities))
         .route("/tasks", get(work::tasks))
         .route("/settings/roles", get(access::roles))

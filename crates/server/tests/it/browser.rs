@@ -660,6 +660,37 @@ async fn browser_browses_the_demo_leads() {
         "{history}"
     );
     chrome.screenshot("lead-timeline").await;
+
+    // A duplicate is offered for merging; merging lands on the lead that stays, with both
+    // leads' contacts.
+    let (_, keep) = app
+        .post(
+            &owner_key,
+            "lead/",
+            &json!({"name": "Dupli Co", "contacts": [{"name": "Kim"}]}),
+        )
+        .await;
+    let (_, dup) = app
+        .post(
+            &owner_key,
+            "lead/",
+            &json!({"name": "Dupli Co (old list)", "contacts": [{"name": "Lee"}]}),
+        )
+        .await;
+    let (keep, dup) = (
+        keep["id"].as_str().unwrap().to_string(),
+        dup["id"].as_str().unwrap().to_string(),
+    );
+    chrome.goto(&format!("{}/leads/{dup}", app.url)).await;
+    assert!(chrome.text("#lead-duplicates").await.contains("Dupli Co"));
+    chrome
+        .click(&format!(".merge-into[data-into='{keep}']"))
+        .await;
+    chrome.accept_alert().await;
+    chrome.wait_url(|u| u.contains(&keep)).await;
+    assert_eq!(chrome.count("#contacts-table tbody tr").await, 2);
+    let (s, _) = app.get(&owner_key, &format!("lead/{dup}/")).await;
+    assert_eq!(s.as_u16(), 404);
 }
 
 #[tokio::test]
