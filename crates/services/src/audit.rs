@@ -66,6 +66,32 @@ pub(crate) async fn record(
     crate::webhooks::enqueue(tx, &row).await
 }
 
+/// [`record`] of a change a member made in their workspace.
+pub(crate) async fn by_actor(
+    tx: &mut Tx,
+    actor: &Actor,
+    object_type: &str,
+    object_id: &str,
+    action: &str,
+    before: Value,
+    after: Value,
+) -> Result<()> {
+    record(
+        tx,
+        Some(actor),
+        &actor.organization_id,
+        &actor.workspace_id,
+        Change {
+            object_type,
+            object_id,
+            action,
+            before,
+            after,
+        },
+    )
+    .await
+}
+
 /// Naive UTC timestamps, as Close's event log has them.
 pub fn naive_ts(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()

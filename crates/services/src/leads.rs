@@ -53,6 +53,34 @@ pub fn typed_value(f: &CustomFieldRow, vals: &[String]) -> Value {
     }
 }
 
+/// The field `field_id` of `object_type` and `value` checked against it (type, choices,
+/// active members) and against who may edit it (`editable_with_roles`).
+async fn checked_values(
+    tx: &mut Tx,
+    actor: &Actor,
+    object_type: &str,
+    field_id: &str,
+    value: &Value,
+) -> Result<(CustomFieldRow, Vec<String>)> {
+    let field = custom_fields::get(tx, &actor.workspace_id, field_id)
+        .await?
+        .filter(|f| f.object_type == object_type)
+        .ok_or_else(|| {
+            ServiceError::field(
+                &format!("custom.{field_id}"),
+                format!("There is no {object_type} custom field '{field_id}'."),
+            )
+        })?;
+    let editors: Vec<&str> = field
+        .editable_with_roles
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .collect();
+    actor.may_edit_field(&editors, &field.name)?;
+    let vals = field_values(tx, &actor.workspace_id, &field, value).await?;
+    Ok((field, vals))
+}
+
 /// Applies `custom` (field id → value; Null clears) to the custom values of a contact or
 /// opportunity (`current`, JSON object text), checking each value as lead fields are checked
 /// (type, choices, active members, `editable_with_roles`). Returns the new JSON text.
@@ -65,22 +93,7 @@ pub(crate) async fn apply_object_custom(
 ) -> Result<String> {
     let mut map: serde_json::Map<String, Value> = serde_json::from_str(current).unwrap_or_default();
     for (field_id, value) in custom {
-        let field = custom_fields::get(tx, &actor.workspace_id, field_id)
-            .await?
-            .filter(|f| f.object_type == object_type)
-            .ok_or_else(|| {
-                ServiceError::field(
-                    &format!("custom.{field_id}"),
-                    format!("There is no {object_type} custom field '{field_id}'."),
-                )
-            })?;
-        let editors: Vec<&str> = field
-            .editable_with_roles
-            .split(',')
-            .filter(|r| !r.is_empty())
-            .collect();
-        actor.may_edit_field(&editors, &field.name)?;
-        let vals = field_values(tx, &actor.workspace_id, &field, value).await?;
+        let (field, vals) = checked_values(tx, actor, object_type, field_id, value).await?;
         if vals.is_empty() {
             map.remove(&field.id);
         } else {
@@ -259,22 +272,7 @@ impl Services {
         custom: &[(String, Value)],
     ) -> Result<()> {
         for (field_id, value) in custom {
-            let field = custom_fields::get(tx, &actor.workspace_id, field_id)
-                .await?
-                .filter(|f| f.object_type == "lead")
-                .ok_or_else(|| {
-                    ServiceError::field(
-                        &format!("custom.{field_id}"),
-                        format!("There is no lead custom field '{field_id}'."),
-                    )
-                })?;
-            let editors: Vec<&str> = field
-                .editable_with_roles
-                .split(',')
-                .filter(|r| !r.is_empty())
-                .collect();
-            actor.may_edit_field(&editors, &field.name)?;
-            let vals = field_values(tx, &actor.workspace_id, &field, value).await?;
+            let (field, vals) = checked_values(tx, actor, "lead", field_id, value).await?;
             leads::set_field_values(tx, lead_id, &field.id, &vals).await?;
         }
         Ok(())
@@ -853,20 +851,7 @@ async fn lead_event(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> Result<()> {
-    crate::audit::record(
-        tx,
-        Some(actor),
-        &actor.organization_id,
-        &actor.workspace_id,
-        crate::audit::Change {
-            object_type: "lead",
-            object_id: id,
-            action,
-            before,
-            after,
-        },
-    )
-    .await
+    crate::audit::by_actor(tx, actor, "lead", id, action, before, after).await
 }
 
 impl Services {
@@ -995,18 +980,5 @@ async fn status_event(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> Result<()> {
-    crate::audit::record(
-        tx,
-        Some(actor),
-        &actor.organization_id,
-        &actor.workspace_id,
-        crate::audit::Change {
-            object_type: "status.lead",
-            object_id: id,
-            action,
-            before,
-            after,
-        },
-    )
-    .await
+    crate::audit::by_actor(tx, actor, "status.lead", id, action, before, after).await
 }

@@ -9,7 +9,7 @@ use corral_store::queries::work;
 use corral_store::{Tx, now};
 use serde_json::{Value, json};
 
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::{Result, ServiceError, Services};
 
 /// The status types Close has.
@@ -76,31 +76,6 @@ fn snapshot(s: &OppStatusRow) -> Value {
     json!({"label": s.label, "type": s.status_type, "pipeline_id": s.pipeline_id})
 }
 
-async fn event(
-    tx: &mut Tx,
-    actor: &Actor,
-    object_type: &str,
-    id: &str,
-    action: &str,
-    before: Value,
-    after: Value,
-) -> Result<()> {
-    audit::record(
-        tx,
-        Some(actor),
-        &actor.organization_id,
-        &actor.workspace_id,
-        Change {
-            object_type,
-            object_id: id,
-            action,
-            before,
-            after,
-        },
-    )
-    .await
-}
-
 impl Services {
     /// Every pipeline of the workspace with its statuses.
     pub async fn pipelines(&self, actor: &Actor) -> Result<Vec<Pipeline>> {
@@ -130,7 +105,7 @@ impl Services {
                 }
                 e => e.into(),
             })?;
-        event(
+        audit::by_actor(
             &mut tx,
             actor,
             "pipeline",
@@ -201,7 +176,7 @@ impl Services {
             }
         }
         let statuses = |p: &Pipeline| p.statuses.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
-        event(
+        audit::by_actor(
             &mut tx,
             actor,
             "pipeline",
@@ -244,7 +219,7 @@ impl Services {
             )));
         }
         work::delete_pipeline(&mut tx, &actor.workspace_id, id).await?;
-        event(
+        audit::by_actor(
             &mut tx,
             actor,
             "pipeline",
@@ -303,7 +278,7 @@ impl Services {
                 + 1,
         };
         work::insert_opp_status(&mut tx, &row).await?;
-        event(
+        audit::by_actor(
             &mut tx,
             actor,
             "status.opportunity",
@@ -384,7 +359,7 @@ impl Services {
             ));
         }
         work::update_opp_status(&mut tx, &row).await?;
-        event(
+        audit::by_actor(
             &mut tx,
             actor,
             "status.opportunity",
@@ -422,7 +397,7 @@ impl Services {
             )));
         }
         work::delete_opp_status(&mut tx, &actor.workspace_id, id).await?;
-        event(
+        audit::by_actor(
             &mut tx,
             actor,
             "status.opportunity",

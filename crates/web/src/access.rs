@@ -360,75 +360,56 @@ pub async fn save_role(
     }
     let input = role_input(&form);
     let role = st.services.get_role(&web.actor, &id).await.ok();
-    // "Preview" shows who would gain or lose how many leads, and saves nothing.
-    if form_value(&form, "intent") == "preview" {
-        return match st
-            .services
+    // "Preview" shows who would gain or lose how many leads, and saves nothing; the form
+    // keeps what was ticked.
+    let outcome = if form_value(&form, "intent") == "preview" {
+        st.services
             .preview_role(&web.actor, &id, input.clone())
             .await
-        {
-            Ok(impact) => {
-                let lines = impact
+            .map(|impact| {
+                let lines: Vec<PreviewLine> = impact
                     .into_iter()
                     .map(|i| (i.name, i.visible_before, i.visible_after, i.gained, i.lost))
-                    .collect::<Vec<_>>();
+                    .collect();
                 let notice = if lines.is_empty() {
                     "Preview: no active member holds this role, so nobody's leads change. Nothing is saved yet."
                 } else {
                     "Preview of this edit below. Nothing is saved yet."
                 };
-                role_form(
-                    &st,
-                    &web,
-                    role.as_ref(),
-                    false,
-                    Feedback {
-                        notice: Some(notice.into()),
-                        preview: Some(lines),
-                        ..Default::default()
-                    },
-                    Some(&input),
-                )
-                .await
-            }
-            Err(e) => (
-                status_of(&e),
-                role_form(
-                    &st,
-                    &web,
-                    role.as_ref(),
-                    false,
-                    Feedback {
-                        error: Some(explain(&e)),
-                        ..Default::default()
-                    },
-                    Some(&input),
-                )
-                .await,
+                let fb = Feedback {
+                    notice: Some(notice.into()),
+                    preview: Some(lines),
+                    ..Default::default()
+                };
+                (fb, role.clone(), true)
+            })
+    } else {
+        st.services
+            .update_role(&web.actor, &id, input.clone())
+            .await
+            .map(|r| {
+                let fb = Feedback {
+                    notice: Some(
+                        "Saved. Members with this role have the new permissions from their next request."
+                            .into(),
+                    ),
+                    ..Default::default()
+                };
+                (fb, Some(r), false)
+            })
+    };
+    match outcome {
+        Ok((fb, shown, keep_form)) => {
+            role_form(
+                &st,
+                &web,
+                shown.as_ref(),
+                false,
+                fb,
+                keep_form.then_some(&input),
             )
-                .into_response(),
-        };
-    }
-    let result = st
-        .services
-        .update_role(&web.actor, &id, input.clone())
-        .await;
-    match result {
-        Ok(r) => role_form(
-            &st,
-            &web,
-            Some(&r),
-            false,
-            Feedback {
-                notice: Some(
-                    "Saved. Members with this role have the new permissions from their next request."
-                        .into(),
-                ),
-                ..Default::default()
-            },
-            None,
-        )
-        .await,
+            .await
+        }
         Err(e) => (
             status_of(&e),
             role_form(

@@ -527,12 +527,13 @@ pub async fn clear_channels(tx: &mut Tx, contact_id: &str) -> Result<()> {
 pub const BATCH: usize = 500;
 
 /// Rows per statement when moving or assigning many leads: SQLite runs statements of a few
-/// hundred faster than huge ones; PostgreSQL pays per statement (each scans the field's
-/// index once), so it gets fewer, larger ones.
+/// hundred faster than huge ones; PostgreSQL pays per statement (each scans the member's
+/// entries in the field's index once), so it gets few, large ones (one parameter a row,
+/// well under its 65,535).
 fn write_batch(tx: &Tx) -> usize {
     match tx {
         Tx::Sqlite(_) => 500,
-        Tx::Postgres(_) => 5000,
+        Tx::Postgres(_) => 20_000,
     }
 }
 
@@ -561,8 +562,8 @@ pub async fn move_field_holder(
             .text_arg(field_id)
             .push(" AND value = ")
             .text_arg(from)
-            .push(" AND lead_id IN ")
-            .list(chunk);
+            .push(" AND lead_id IN ");
+        id_set(&mut del, tx, chunk);
         crate::execute_built!(tx, del).map_err(db_err)?;
         if let Some(to) = to {
             let mut ins = Sql::new(
@@ -598,6 +599,25 @@ pub async fn holding(
 ) -> Result<Vec<(String, String)>> {
     on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT l.id, l.name FROM lead_field_values v JOIN leads l ON l.workspace_id = v.workspace_id AND l.id = v.lead_id WHERE v.workspace_id = $1 AND v.field_id = $2 AND v.value = $3 ORDER BY l.date_created, l.id")
         .bind(workspace_id).bind(field_id).bind(value).fetch_all(c).await).map_err(db_err)
+}
+
+/// A set of ids after `IN`. SQLite takes a plain list. PostgreSQL gets a subquery over
+/// VALUES: beside other equalities it would otherwise scan an index on those and test each
+/// row against the whole list (thousands of comparisons a row); the subquery becomes a hashed
+/// semi-join.
+fn id_set(sql: &mut Sql, tx: &Tx, ids: &[String]) {
+    if matches!(tx, Tx::Sqlite(_)) {
+        sql.list(ids);
+        return;
+    }
+    sql.push("(SELECT column1 FROM (VALUES ");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(").text_arg(id).push(")");
+    }
+    sql.push(") AS ids)");
 }
 
 /// Marks leads updated by `by` at `now`. PostgreSQL's key leads with the workspace; on SQLite
@@ -650,8 +670,8 @@ pub async fn assign_field_many(
             del.text_arg(workspace_id)
                 .push(" AND field_id = ")
                 .text_arg(field_id)
-                .push(" AND lead_id IN ")
-                .list(&ids);
+                .push(" AND lead_id IN ");
+            id_set(&mut del, tx, &ids);
             crate::execute_built!(tx, del).map_err(db_err)?;
         }
         let mut ins = Sql::new(
