@@ -10,7 +10,7 @@ use corral_domain::team as rules;
 use corral_domain::visibility::LeadScope;
 use corral_store::model::OffboardingRow;
 use corral_store::queries::leads;
-use corral_store::queries::work::{self, WorkFilter};
+use corral_store::queries::work;
 use corral_store::queries::{auth, custom_fields, memberships, users};
 use corral_store::{Tx, now};
 use serde_json::{Value, json};
@@ -109,27 +109,8 @@ async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Hold
         let held = leads::holding(tx, workspace_id, &f.id, user_id).await?;
         lead_fields.push((f.id, f.name, held));
     }
-    let of = WorkFilter {
-        user_id: Some(user_id.into()),
-        status_type: Some("active".into()),
-        ..Default::default()
-    };
-    let opportunities =
-        work::list_opportunities(tx, workspace_id, &LeadScope::All, &of, 0, i64::MAX / 2)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.note))
-            .collect();
-    let tf = WorkFilter {
-        user_id: Some(user_id.into()),
-        is_complete: Some(false),
-        ..Default::default()
-    };
-    let tasks = work::list_tasks(tx, workspace_id, &LeadScope::All, &tf, 0, i64::MAX / 2)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.text))
-        .collect();
+    let opportunities = work::held_opportunities(tx, workspace_id, user_id).await?;
+    let tasks = work::held_tasks(tx, workspace_id, user_id).await?;
     let contacts = corral_store::queries::sharing::assigned_to(tx, workspace_id, user_id)
         .await?
         .into_iter()

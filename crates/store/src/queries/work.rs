@@ -321,6 +321,27 @@ fn page(sql: &mut Sql, order: &str, skip: i64, limit: i64) {
         .arg(Arg::Int(skip));
 }
 
+/// (id, note) of a member's open (active) opportunities, newest first: what offboarding
+/// hands over.
+pub async fn held_opportunities(
+    tx: &mut Tx,
+    workspace_id: &str,
+    user_id: &str,
+) -> Result<Vec<(String, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT o.id, o.note FROM opportunities o WHERE o.workspace_id = $1 AND o.user_id = $2 AND o.status_id IN (SELECT s.id FROM opportunity_statuses s WHERE s.workspace_id = $1 AND s.status_type = 'active') ORDER BY o.date_created DESC, o.id DESC")
+        .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
+}
+
+/// (id, text) of a member's open tasks, newest first.
+pub async fn held_tasks(
+    tx: &mut Tx,
+    workspace_id: &str,
+    user_id: &str,
+) -> Result<Vec<(String, String)>> {
+    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT t.id, t.text FROM tasks t WHERE t.workspace_id = $1 AND t.assigned_to = $2 AND t.is_complete = FALSE ORDER BY t.date_created DESC, t.id DESC")
+        .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
+}
+
 pub async fn list_opportunities(
     tx: &mut Tx,
     workspace_id: &str,
