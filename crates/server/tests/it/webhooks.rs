@@ -255,22 +255,27 @@ async fn webhooks_deliver_signed_events_retry_pause_and_resume_without_losing_an
         let events = rx.events();
         assert_eq!(events.len(), 2, "{events:?}");
         assert_eq!(events[1].2, "updated");
-        let (_, deliveries) = app
-            .get(&owner, &format!("webhook/{sub_id}/delivery/"))
-            .await;
-        assert_eq!(
-            deliveries["data"].as_array().unwrap().len(),
-            2,
-            "{deliveries}"
-        );
-        assert!(
-            deliveries["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|x| x["status"] == "delivered" && x["response_status"] == 200),
-            "{deliveries}"
-        );
+        // The worker records each delivery right after the receiver's answer.
+        let all_delivered = |d: &Value| {
+            d["data"].as_array().unwrap().len() == 2
+                && d["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|x| x["status"] == "delivered" && x["response_status"] == 200)
+        };
+        let mut deliveries = Value::Null;
+        for _ in 0..100 {
+            deliveries = app
+                .get(&owner, &format!("webhook/{sub_id}/delivery/"))
+                .await
+                .1;
+            if all_delivered(&deliveries) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(all_delivered(&deliveries), "{deliveries}");
 
         // A receiver that fails for a while gets the event again until it takes it.
         rx.answer.store(503, Ordering::SeqCst);
@@ -366,7 +371,15 @@ async fn webhooks_deliver_signed_events_retry_pause_and_resume_without_losing_an
                 "{l} never delivered: {got:?}"
             );
         }
-        let (_, w) = app.get(&owner, &format!("webhook/{sub_id}/")).await;
+        // The receiver has them; the worker records each right after its answer.
+        let mut w = Value::Null;
+        for _ in 0..100 {
+            w = app.get(&owner, &format!("webhook/{sub_id}/")).await.1;
+            if w["counters"]["pending"] == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         assert_eq!(w["counters"]["pending"], 0, "{w}");
 
         // Bad updates change nothing; a non-administrator may not even look.
