@@ -4,6 +4,24 @@
 use crate::permissions::{Permission, PermissionSet};
 use crate::roles::VisibilityBehavior;
 
+/// Object types whose events every member of the workspace may read (team and configuration
+/// objects: nothing in them names a lead). Lead events follow lead visibility instead; other
+/// events (assignments, offboarding manifests) are the audit log's only.
+pub const TEAM_EVENT_OBJECTS: &[&str] = &[
+    "team_contact",
+    "membership",
+    "role",
+    "group",
+    "organization",
+    "organization_member",
+    "custom_fields.lead",
+    "custom_fields.contact",
+    "custom_fields.opportunity",
+    "status.lead",
+    "status.opportunity",
+    "pipeline",
+];
+
 /// The leads a member may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeadScope {

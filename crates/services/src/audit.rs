@@ -118,22 +118,6 @@ pub fn event_json(a: &AuditRow) -> Value {
     })
 }
 
-/// Object types the event log shows every member (the store filters on the same list).
-const TEAM_OBJECTS: [&str; 12] = [
-    "team_contact",
-    "membership",
-    "role",
-    "group",
-    "organization",
-    "organization_member",
-    "custom_fields.lead",
-    "custom_fields.contact",
-    "custom_fields.opportunity",
-    "status.lead",
-    "status.opportunity",
-    "pipeline",
-];
-
 /// A page of audit entries and the cursor for the next (older) page.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
@@ -187,7 +171,7 @@ impl Services {
         let e = team::get_audit(&mut tx, &actor.workspace_id, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Event"))?;
-        if TEAM_OBJECTS.contains(&e.object_type.as_str()) {
+        if corral_domain::visibility::TEAM_EVENT_OBJECTS.contains(&e.object_type.as_str()) {
             return Ok(e);
         }
         // A lead's event is there for those who may see the lead now.

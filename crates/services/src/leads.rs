@@ -524,6 +524,42 @@ impl Services {
         Ok(view)
     }
 
+    /// Merge candidates for `lead`, for members who may merge: up to five other visible leads
+    /// whose name starts with the same word (of three letters or more), as (id, name).
+    pub async fn possible_duplicates(
+        &self,
+        actor: &Actor,
+        lead: &LeadRow,
+    ) -> Result<Vec<(String, String)>> {
+        let first = |name: &str| name.split_whitespace().next().map(str::to_lowercase);
+        let Some(word) = first(&lead.name).filter(|w| w.chars().count() >= 3) else {
+            return Ok(vec![]);
+        };
+        if !actor.can(Permission::MergeLeads) {
+            return Ok(vec![]);
+        }
+        let filter = LeadFilter {
+            name_contains: Some(word.clone()),
+            ..Default::default()
+        };
+        let mut tx = self.db().read().await?;
+        let (rows, _) = leads::list(
+            &mut tx,
+            &actor.workspace_id,
+            &actor.lead_scope,
+            &filter,
+            0,
+            20,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|l| l.id != lead.id && first(&l.name).as_deref() == Some(word.as_str()))
+            .take(5)
+            .map(|l| (l.id, l.name))
+            .collect())
+    }
+
     /// Merges lead `source` into `destination` (both visible; needs `merge_leads`): the
     /// source's contacts, opportunities, tasks and activities move over, its custom field
     /// values fill the destination's empty fields, its description and URL fill blanks, its

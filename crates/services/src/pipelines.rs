@@ -346,18 +346,6 @@ impl Services {
                 ),
             ));
         }
-        if row.pipeline_id != before.pipeline_id
-            && all
-                .iter()
-                .find(|p| p.id == before.pipeline_id)
-                .is_some_and(|p| p.statuses.len() == 1)
-            && work::count_in_opp_statuses(&mut tx, &actor.workspace_id, &[id.to_string()]).await?
-                > 0
-        {
-            return Err(ServiceError::Conflict(
-                "This is the only status of its pipeline and opportunities are in it.".into(),
-            ));
-        }
         work::update_opp_status(&mut tx, &row).await?;
         audit::by_actor(
             &mut tx,

@@ -382,43 +382,13 @@ pub async fn show(State(st): State<WebState>, web: WebActor, Path(id): Path<Stri
         duplicates: vec![],
     };
     let mut page = with_work(&st, &web, &id, &names, page).await;
-    if web.actor.can(corral_domain::Permission::MergeLeads) {
-        page.duplicates = duplicates(&st, &web, &id, &v.lead.name).await;
-    }
+    page.duplicates = st
+        .services
+        .possible_duplicates(&web.actor, &v.lead)
+        .await
+        .unwrap_or_default();
     let set = web.set_csrf.clone();
     with_cookie(render(&page), set)
-}
-
-/// Visible leads whose name starts with the same word as `name` (merge candidates).
-async fn duplicates(st: &WebState, web: &WebActor, id: &str, name: &str) -> Vec<(String, String)> {
-    let Some(word) = name
-        .split_whitespace()
-        .next()
-        .filter(|w| w.chars().count() >= 3)
-    else {
-        return vec![];
-    };
-    let filter = LeadFilter {
-        name_contains: Some(word.to_string()),
-        ..Default::default()
-    };
-    st.services
-        .list_leads(&web.actor, filter, 0, 20)
-        .await
-        .map(|(rows, _)| rows)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|l| l.lead.id != id)
-        .filter(|l| {
-            l.lead
-                .name
-                .split_whitespace()
-                .next()
-                .is_some_and(|w| w.eq_ignore_ascii_case(word))
-        })
-        .take(5)
-        .map(|l| (l.lead.id, l.lead.name))
-        .collect()
 }
 
 /// Merges this lead into the chosen one and shows the result.

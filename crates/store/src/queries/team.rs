@@ -204,7 +204,11 @@ pub async fn list_audit(
             .push("))");
     }
     if f.team_objects_only {
-        sql.push(" AND (object_type IN ('membership', 'role', 'group', 'organization', 'organization_member', 'custom_fields.lead', 'custom_fields.contact', 'custom_fields.opportunity', 'status.lead', 'status.opportunity', 'pipeline', 'team_contact')");
+        let team: Vec<String> = corral_domain::visibility::TEAM_EVENT_OBJECTS
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        sql.push(" AND (object_type IN ").list(&team);
         if let Some(corral_domain::visibility::LeadScope::All) = &f.lead_scope {
             // Everything, deleted leads' events included.
             sql.push(" OR object_type = 'lead'");
