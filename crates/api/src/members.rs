@@ -35,6 +35,8 @@ pub fn routes() -> Router<ApiState> {
             post(offboarding_plan),
         )
         .route("/api/v1/membership/{id}/offboard", post(offboard))
+        .route("/api/v1/offboarding", get(list_offboardings))
+        .route("/api/v1/offboarding/{id}", get(get_offboarding))
         .route("/api/v1/offboarding/{id}/undo", post(undo_offboarding))
         .route("/api/v1/membership/{id}/remove", post(remove))
         .route(
@@ -634,14 +636,23 @@ fn choices(b: &Body, action: &str) -> Result<corral_services::offboarding::Choic
     })
 }
 
-fn move_counts(moves: &[corral_domain::offboarding::Move]) -> Value {
-    let mut counts = serde_json::Map::new();
-    for m in moves {
-        let key = m.to.clone().unwrap_or_else(|| "unassigned".into());
-        let n = counts.get(&key).and_then(Value::as_i64).unwrap_or(0);
-        counts.insert(key, json!(n + 1));
+fn receiver_counts(receivers: &[(Option<String>, usize)]) -> Value {
+    Value::Object(
+        receivers
+            .iter()
+            .map(|(to, n)| (to.clone().unwrap_or_else(|| "unassigned".into()), json!(n)))
+            .collect(),
+    )
+}
+
+/// An offboarding as the API shows it; the manifest (grouped: kind, from, to, record ids)
+/// only where asked for.
+fn offboarding_json(row: &corral_store::model::OffboardingRow, manifest: Option<Value>) -> Value {
+    let mut v = json!({"id": row.id, "membership_id": row.membership_id, "user_id": row.user_id, "actor_user_id": row.actor_user_id, "action": row.action, "moved": row.moved, "date_created": wire::ts(&row.date_created), "undone_at": row.undone_at.as_ref().map(wire::ts)});
+    if let Some(m) = manifest {
+        v["manifest"] = m;
     }
-    Value::Object(counts)
+    v
 }
 
 async fn offboarding_plan(
@@ -669,7 +680,7 @@ async fn offboarding_plan(
         "categories": plan.categories.iter().map(|c| json!({"key": c.key, "label": c.label, "count": c.count, "sample": c.sample})).collect::<Vec<_>>(),
         "groups": plan.groups, "api_keys": plan.api_keys, "smart_views": plan.smart_views, "webhooks": plan.webhooks, "round_robin": plan.round_robin,
         "activities_stay": plan.activities_stay,
-        "moves": plan.moves.len(), "moves_by_target": move_counts(&plan.moves),
+        "moves": plan.moves, "moves_by_target": receiver_counts(&plan.receivers),
         "note": "Email routing of a leaver stays with your mail provider: set up forwarding there.",
     }))
     .into_response())
@@ -691,12 +702,34 @@ async fn offboard(
         "phone_numbers",
     ])?;
     let action = b.required_str("action")?;
-    let row = st
+    let done = st
         .services
         .offboard(&actor, &id, &action, &choices(&b, &action)?)
         .await?;
-    let manifest: Value = serde_json::from_str(&row.manifest).unwrap_or_else(|_| json!([]));
-    Ok(Json(json!({"id": row.id, "membership_id": row.membership_id, "action": row.action, "manifest": manifest, "date_created": wire::ts(&row.date_created)})).into_response())
+    Ok(Json(offboarding_json(&done.row, None)).into_response())
+}
+
+async fn list_offboardings(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Response, ApiError> {
+    let rows = st.services.list_offboardings(&actor).await?;
+    Ok(Json(json!({"data": rows.iter().map(|r| offboarding_json(r, None)).collect::<Vec<_>>(), "has_more": false})).into_response())
+}
+
+async fn get_offboarding(
+    State(st): State<ApiState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let o = st.services.get_offboarding(&actor, &id).await?;
+    let manifest = Value::Array(
+        o.manifest
+            .iter()
+            .map(corral_services::offboarding::handover_json)
+            .collect(),
+    );
+    Ok(Json(offboarding_json(&o.row, Some(manifest))).into_response())
 }
 
 async fn undo_offboarding(

@@ -769,19 +769,16 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
                 execute_built!(&mut tx, sql).map_err(err)?;
             }
         }
-        // And the manifest (record → previous holder), as Corral keeps for undo.
-        let mut manifest = Vec::with_capacity(lead_ids.len() + opp_ids.len() + task_ids.len());
-        for (kind, ids) in [
+        // And the manifest (records → previous holder, grouped per kind and receiver), as
+        // Corral keeps for undo.
+        let manifest: Vec<Value> = [
             ("lead_field", &lead_ids),
             ("opportunity", &opp_ids),
             ("task", &task_ids),
-        ] {
-            for id in ids.iter() {
-                manifest.push(
-                    json!({"kind": kind, "record_id": id, "from": heir, "to": &w.members[0]}),
-                );
-            }
-        }
+        ]
+        .iter()
+        .map(|(kind, ids)| json!({"kind": kind, "from": heir, "to": &w.members[0], "record_ids": ids}))
+        .collect();
         corral_store::queries::work::insert_offboarding(
             &mut tx,
             &corral_store::model::OffboardingRow {
@@ -791,17 +788,18 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
                 user_id: w.members[0].clone(),
                 actor_user_id: w.members[0].clone(),
                 action: "deactivate".into(),
-                manifest: Value::Array(manifest).to_string(),
+                moved: (lead_ids.len() + opp_ids.len() + task_ids.len()) as i64,
                 date_created: now,
                 undone_at: None,
             },
+            &Value::Array(manifest).to_string(),
         )
         .await
         .map_err(err)?;
         tx.commit().await.map_err(err)?;
         t.elapsed()
     };
-    let moved = done["manifest"].as_array().map(Vec::len).unwrap_or(0);
+    let moved = done["moved"].as_u64().unwrap_or(0);
     Ok(Row {
         id: "P2",
         scenario: format!(

@@ -1,6 +1,6 @@
 //! Offboarding planning (SPEC S6): given what a leaving member holds and what the admin chose
-//! for each kind of record, the exact list of moves. Pure: the services apply the moves in one
-//! transaction and keep them as the manifest that undo reads.
+//! for each kind of record, the exact hand-overs (records grouped by who receives them). Pure:
+//! the services apply them in one transaction and keep them as the manifest that undo reads.
 
 use crate::error::DomainError;
 
@@ -39,6 +39,28 @@ pub struct Move {
     pub to: Option<String>,
 }
 
+/// Records of one kind going from the leaver to one receiver (None: nobody): one entry of the
+/// manifest, applied as one set of statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub kind: RecordKind,
+    pub from: String,
+    pub to: Option<String>,
+    pub record_ids: Vec<String>,
+}
+
+impl Handover {
+    /// Each record of the hand-over as a move, for undo's per-record check.
+    pub fn moves(&self) -> impl Iterator<Item = Move> + '_ {
+        self.record_ids.iter().map(|id| Move {
+            kind: self.kind.clone(),
+            record_id: id.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        })
+    }
+}
+
 /// Checks a disposition: targets are never the leaver, never repeated, and present.
 pub fn check(d: &Disposition, leaver: &str, field: &str) -> Result<(), DomainError> {
     let targets: Vec<&String> = match d {
@@ -66,26 +88,60 @@ pub fn check(d: &Disposition, leaver: &str, field: &str) -> Result<(), DomainErr
     Ok(())
 }
 
-/// The moves for `records` of one kind under `d`. Round robin deals records out in order, so
-/// counts differ by at most one between members.
-pub fn moves(kind: &RecordKind, records: &[String], leaver: &str, d: &Disposition) -> Vec<Move> {
-    records
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| {
-            let to = match d {
-                Disposition::Leave => return None,
-                Disposition::Unassign => None,
-                Disposition::Reassign(u) => Some(u.clone()),
-                Disposition::RoundRobin(us) => Some(us[i % us.len()].clone()),
-            };
-            Some(Move {
-                kind: kind.clone(),
-                record_id: id.clone(),
-                from: leaver.to_string(),
-                to,
+/// Who receives how many of `n` records under `d` (None: nobody), without listing them: what
+/// the dry run shows. Agrees with [`handovers`] for any `n` records.
+pub fn receivers(n: usize, d: &Disposition) -> Vec<(Option<String>, usize)> {
+    match d {
+        Disposition::Leave => vec![],
+        Disposition::Unassign => vec![(None, n)],
+        Disposition::Reassign(u) => vec![(Some(u.clone()), n)],
+        Disposition::RoundRobin(us) => us
+            .iter()
+            .enumerate()
+            .map(|(j, u)| {
+                (
+                    Some(u.clone()),
+                    n / us.len() + usize::from(j < n % us.len()),
+                )
             })
-        })
+            .collect(),
+    }
+    .into_iter()
+    .filter(|(_, k)| *k > 0)
+    .collect()
+}
+
+/// The hand-overs for `records` of one kind under `d`: one per receiver. Round robin deals the
+/// records out in order (record i goes to member i mod k), so counts differ by at most one.
+pub fn handovers(
+    kind: &RecordKind,
+    records: Vec<String>,
+    leaver: &str,
+    d: &Disposition,
+) -> Vec<Handover> {
+    let one = |to: Option<String>, record_ids: Vec<String>| Handover {
+        kind: kind.clone(),
+        from: leaver.to_string(),
+        to,
+        record_ids,
+    };
+    let out = match d {
+        Disposition::Leave => vec![],
+        Disposition::Unassign => vec![one(None, records)],
+        Disposition::Reassign(u) => vec![one(Some(u.clone()), records)],
+        Disposition::RoundRobin(us) => {
+            let mut dealt: Vec<Vec<String>> = vec![Vec::new(); us.len()];
+            for (i, id) in records.into_iter().enumerate() {
+                dealt[i % us.len()].push(id);
+            }
+            us.iter()
+                .zip(dealt)
+                .map(|(u, ids)| one(Some(u.clone()), ids))
+                .collect()
+        }
+    };
+    out.into_iter()
+        .filter(|h| !h.record_ids.is_empty())
         .collect()
 }
 
@@ -110,9 +166,16 @@ mod tests {
     #[test]
     fn dispositions() {
         let ids: Vec<String> = (0..5).map(|i| format!("lead_{i}")).collect();
-        assert!(moves(&RecordKind::Opportunity, &ids, "u0", &Disposition::Leave).is_empty());
-        let m = moves(&RecordKind::Opportunity, &ids, "u0", &Disposition::Unassign);
+        let kind = RecordKind::Opportunity;
+        assert!(handovers(&kind, ids.clone(), "u0", &Disposition::Leave).is_empty());
+        assert!(receivers(5, &Disposition::Leave).is_empty());
+        let h = handovers(&kind, ids.clone(), "u0", &Disposition::Unassign);
+        assert_eq!(h.len(), 1);
+        let m: Vec<Move> = h[0].moves().collect();
         assert!(m.iter().all(|x| x.to.is_none() && x.from == "u0"));
+        assert_eq!(m.len(), 5);
+        assert_eq!(receivers(5, &Disposition::Unassign), vec![(None, 5)]);
+        assert!(handovers(&kind, vec![], "u0", &Disposition::Unassign).is_empty());
         assert!(check(&Disposition::Reassign("u0".into()), "u0", "leads").is_err());
         assert!(check(&Disposition::RoundRobin(vec![]), "u0", "leads").is_err());
         assert!(
@@ -128,13 +191,18 @@ mod tests {
     }
 
     proptest! {
-        /// Round robin is fair (counts differ by at most one) and every record moves once.
+        /// Round robin is fair (counts differ by at most one), every record moves once, and
+        /// the dry run's counts are the hand-overs' sizes.
         #[test]
         fn round_robin_is_fair(n in 0usize..300, k in 1usize..12) {
             let ids: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
             let pool: Vec<String> = (0..k).map(|i| format!("u{i}")).collect();
-            let m = moves(&RecordKind::Task, &ids, "leaver", &Disposition::RoundRobin(pool.clone()));
+            let d = Disposition::RoundRobin(pool.clone());
+            let h = handovers(&RecordKind::Task, ids, "leaver", &d);
+            let m: Vec<Move> = h.iter().flat_map(Handover::moves).collect();
             prop_assert_eq!(m.len(), n);
+            let sizes: Vec<(Option<String>, usize)> = h.iter().map(|x| (x.to.clone(), x.record_ids.len())).collect();
+            prop_assert_eq!(sizes, receivers(n, &d));
             let counts: Vec<usize> = pool.iter().map(|u| m.iter().filter(|x| x.to.as_deref() == Some(u)).count()).collect();
             let (lo, hi) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
             prop_assert!(hi - lo <= 1);

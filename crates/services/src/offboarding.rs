@@ -2,21 +2,30 @@
 //! moves every record deliberately in one transaction together with the status change, keeps
 //! the manifest, and can be undone for 30 days for every record nobody changed since.
 //! Activities are never moved: they stay the leaver's, with their name.
+//!
+//! The dry run counts and samples (it never lists a large book); execution reads the ids it
+//! moves from the indexes alone and moves them a batch per receiver. The manifest is kept
+//! grouped the same way: (kind, from, to, record ids).
 
 use corral_domain::Actor;
 use corral_domain::membership::MembershipStatus;
-use corral_domain::offboarding::{Disposition, Move, RecordKind, check, may_undo, moves};
+use corral_domain::offboarding::{
+    Disposition, Handover, Move, RecordKind, check, handovers, may_undo, receivers,
+};
 use corral_domain::team as rules;
 use corral_domain::visibility::LeadScope;
 use corral_store::model::OffboardingRow;
 use corral_store::queries::leads;
-use corral_store::queries::work;
+use corral_store::queries::work::{self, WorkTable};
 use corral_store::queries::{auth, custom_fields, memberships, users};
 use corral_store::{Tx, now};
 use serde_json::{Value, json};
 
 use crate::audit::{self, Change};
 use crate::{Result, ServiceError, Services};
+
+/// How many records of each category the dry run names.
+const SAMPLE: usize = 5;
 
 /// What the admin chose for each kind of record.
 #[derive(Debug, Clone)]
@@ -77,7 +86,17 @@ pub struct Plan {
     pub webhooks: Vec<String>,
     pub round_robin: bool,
     pub activities_stay: usize,
-    pub moves: Vec<Move>,
+    /// How many records a run would move.
+    pub moves: usize,
+    /// Who would receive how many (None: nobody, i.e. unassigned), in first-seen order.
+    pub receivers: Vec<(Option<String>, usize)>,
+}
+
+/// An offboarding with its manifest.
+#[derive(Debug, Clone)]
+pub struct Offboarding {
+    pub row: OffboardingRow,
+    pub manifest: Vec<Handover>,
 }
 
 /// What undo did.
@@ -87,30 +106,33 @@ pub struct UndoReport {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Records as (id, label) pairs.
-type Named = Vec<(String, String)>;
-
-/// What a member holds: per user field (id, name, leads), open opportunities, open tasks.
+/// The ids of what a member holds: per user field, open opportunities, open tasks, team
+/// contacts and phone numbers.
 struct Holdings {
-    lead_fields: Vec<(String, String, Named)>,
-    opportunities: Vec<(String, String)>,
-    tasks: Vec<(String, String)>,
-    contacts: Named,
-    phone_numbers: Named,
+    lead_fields: Vec<(String, Vec<String>)>,
+    opportunities: Vec<String>,
+    tasks: Vec<String>,
+    contacts: Vec<String>,
+    phone_numbers: Vec<String>,
 }
 
-async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Holdings> {
-    let mut lead_fields = Vec::new();
-    for f in custom_fields::list(tx, workspace_id, "lead")
+/// (id, name) of the workspace's user-type lead fields.
+async fn user_fields(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(custom_fields::list(tx, workspace_id, "lead")
         .await?
         .into_iter()
         .filter(|f| f.field_type == "user")
-    {
-        let held = leads::holding(tx, workspace_id, &f.id, user_id).await?;
-        lead_fields.push((f.id, f.name, held));
-    }
-    let opportunities = work::held_opportunities(tx, workspace_id, user_id).await?;
-    let tasks = work::held_tasks(tx, workspace_id, user_id).await?;
+        .map(|f| (f.id, f.name))
+        .collect())
+}
+
+/// (id, label) of the team contacts a member is responsible for and of their phone numbers:
+/// few, so read whole.
+async fn small_holdings(
+    tx: &mut Tx,
+    workspace_id: &str,
+    user_id: &str,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
     let contacts = corral_store::queries::sharing::assigned_to(tx, workspace_id, user_id)
         .await?
         .into_iter()
@@ -121,59 +143,68 @@ async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Hold
         .into_iter()
         .map(|p| (p.id, p.number))
         .collect();
+    Ok((contacts, phone_numbers))
+}
+
+async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Holdings> {
+    let mut lead_fields = Vec::new();
+    for (field, _) in user_fields(tx, workspace_id).await? {
+        let held = leads::holding_ids(tx, workspace_id, &field, user_id).await?;
+        lead_fields.push((field, held));
+    }
+    let opportunities = work::held_ids(tx, WorkTable::Opportunities, workspace_id, user_id).await?;
+    let tasks = work::held_ids(tx, WorkTable::Tasks, workspace_id, user_id).await?;
+    let (contacts, phone_numbers) = small_holdings(tx, workspace_id, user_id).await?;
+    let ids = |v: Vec<(String, String)>| v.into_iter().map(|(id, _)| id).collect();
     Ok(Holdings {
         lead_fields,
         opportunities,
         tasks,
-        contacts,
-        phone_numbers,
+        contacts: ids(contacts),
+        phone_numbers: ids(phone_numbers),
     })
 }
 
-fn plan_moves(h: &Holdings, leaver: &str, c: &Choices) -> Vec<Move> {
+fn plan_handovers(h: Holdings, leaver: &str, c: &Choices) -> Vec<Handover> {
     let mut out = Vec::new();
-    for (field, _, ls) in &h.lead_fields {
-        let ids: Vec<String> = ls.iter().map(|(id, _)| id.clone()).collect();
-        out.extend(moves(
-            &RecordKind::LeadField(field.clone()),
-            &ids,
+    for (field, ids) in h.lead_fields {
+        out.extend(handovers(
+            &RecordKind::LeadField(field),
+            ids,
             leaver,
             &c.leads,
         ));
     }
-    let ids: Vec<String> = h.opportunities.iter().map(|(id, _)| id.clone()).collect();
-    out.extend(moves(
-        &RecordKind::Opportunity,
-        &ids,
-        leaver,
-        &c.opportunities,
-    ));
-    let ids: Vec<String> = h.tasks.iter().map(|(id, _)| id.clone()).collect();
-    out.extend(moves(&RecordKind::Task, &ids, leaver, &c.tasks));
-    let ids: Vec<String> = h.contacts.iter().map(|(id, _)| id.clone()).collect();
-    out.extend(moves(&RecordKind::Contact, &ids, leaver, &c.contacts));
-    let ids: Vec<String> = h.phone_numbers.iter().map(|(id, _)| id.clone()).collect();
-    out.extend(moves(
-        &RecordKind::PhoneNumber,
-        &ids,
-        leaver,
-        &c.phone_numbers,
-    ));
+    for (kind, ids, d) in [
+        (RecordKind::Opportunity, h.opportunities, &c.opportunities),
+        (RecordKind::Task, h.tasks, &c.tasks),
+        (RecordKind::Contact, h.contacts, &c.contacts),
+        (RecordKind::PhoneNumber, h.phone_numbers, &c.phone_numbers),
+    ] {
+        out.extend(handovers(&kind, ids, leaver, d));
+    }
     out
 }
 
-fn move_json(m: &Move) -> Value {
-    let (kind, field) = match &m.kind {
+fn kind_json(kind: &RecordKind) -> (&'static str, Option<String>) {
+    match kind {
         RecordKind::LeadField(f) => ("lead_field", Some(f.clone())),
         RecordKind::Opportunity => ("opportunity", None),
         RecordKind::Task => ("task", None),
         RecordKind::Contact => ("contact", None),
         RecordKind::PhoneNumber => ("phone_number", None),
-    };
-    json!({"kind": kind, "field_id": field, "record_id": m.record_id, "from": m.from, "to": m.to})
+    }
 }
 
-fn move_from_json(v: &Value) -> Option<Move> {
+/// One entry of the manifest: records of one kind that went from `from` to `to`.
+pub fn handover_json(h: &Handover) -> Value {
+    let (kind, field) = kind_json(&h.kind);
+    json!({"kind": kind, "field_id": field, "from": h.from, "to": h.to, "record_ids": h.record_ids})
+}
+
+/// Reads a manifest entry back: a group (`record_ids`) or, as offboardings before grouping
+/// kept them, a single move (`record_id`).
+fn handover_from_json(v: &Value) -> Option<Handover> {
     let kind = match v["kind"].as_str()? {
         "lead_field" => RecordKind::LeadField(v["field_id"].as_str()?.to_string()),
         "opportunity" => RecordKind::Opportunity,
@@ -182,12 +213,28 @@ fn move_from_json(v: &Value) -> Option<Move> {
         "phone_number" => RecordKind::PhoneNumber,
         _ => return None,
     };
-    Some(Move {
+    let record_ids = match (v.get("record_ids"), v["record_id"].as_str()) {
+        (Some(Value::Array(ids)), _) => ids
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?,
+        (None, Some(one)) => vec![one.to_string()],
+        _ => return None,
+    };
+    Some(Handover {
         kind,
-        record_id: v["record_id"].as_str()?.into(),
         from: v["from"].as_str()?.into(),
         to: v["to"].as_str().map(str::to_string),
+        record_ids,
     })
+}
+
+fn manifest_from_text(text: &str) -> Vec<Handover> {
+    serde_json::from_str::<Vec<Value>>(text)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(handover_from_json)
+        .collect()
 }
 
 async fn name(tx: &mut Tx, user_id: Option<&str>) -> Result<String> {
@@ -250,36 +297,20 @@ async fn hand_over(
     Ok(())
 }
 
-/// Applies every move of a plan with set-based statements: one batch per kind of record
-/// and receiver (team contacts and phone numbers, which are few, one by one).
-async fn hand_over_all(
-    tx: &mut Tx,
-    actor: &Actor,
-    who: &str,
-    leaver: &str,
-    planned: &[Move],
-) -> Result<()> {
-    let mut batches: Vec<(RecordKind, Option<String>, Vec<String>)> = Vec::new();
-    for mv in planned {
-        match batches
-            .iter_mut()
-            .find(|(k, to, _)| *k == mv.kind && *to == mv.to)
-        {
-            Some((_, _, ids)) => ids.push(mv.record_id.clone()),
-            None => batches.push((mv.kind.clone(), mv.to.clone(), vec![mv.record_id.clone()])),
-        }
-    }
+/// Applies every hand-over with set-based statements, a batch per receiver (team contacts and
+/// phone numbers, which are few, one by one).
+async fn hand_over_all(tx: &mut Tx, actor: &Actor, who: &str, planned: &[Handover]) -> Result<()> {
     let t = now();
-    for (kind, to, ids) in &batches {
-        match kind {
+    for h in planned {
+        match &h.kind {
             RecordKind::LeadField(field) => {
                 leads::move_field_holder(
                     tx,
                     &actor.workspace_id,
                     field,
-                    ids,
-                    leaver,
-                    to.as_deref(),
+                    &h.record_ids,
+                    &h.from,
+                    h.to.as_deref(),
                     &actor.user_id,
                     who,
                     t,
@@ -287,17 +318,17 @@ async fn hand_over_all(
                 .await?;
             }
             RecordKind::Opportunity | RecordKind::Task => {
-                let table = if *kind == RecordKind::Task {
-                    work::WorkTable::Tasks
+                let table = if h.kind == RecordKind::Task {
+                    WorkTable::Tasks
                 } else {
-                    work::WorkTable::Opportunities
+                    WorkTable::Opportunities
                 };
-                let n = name(tx, to.as_deref()).await?;
-                work::set_holder_many(tx, table, ids, to.as_deref(), &n, t).await?;
+                let n = name(tx, h.to.as_deref()).await?;
+                work::set_holder_many(tx, table, &h.record_ids, h.to.as_deref(), &n, t).await?;
             }
-            _ => {
-                for id in ids {
-                    hand_over(tx, actor, who, kind, id, Some(leaver), to.as_deref()).await?;
+            kind => {
+                for id in &h.record_ids {
+                    hand_over(tx, actor, who, kind, id, Some(&h.from), h.to.as_deref()).await?;
                 }
             }
         }
@@ -435,44 +466,71 @@ impl Services {
         let uid = m.membership.user_id.clone();
         let choices = &self.resolve_groups(&mut tx, actor, &uid, choices).await?;
         self.check_targets(&mut tx, actor, &uid, choices).await?;
-        let h = holdings(&mut tx, &actor.workspace_id, &uid).await?;
-        let sample = |v: &Vec<(String, String)>| {
-            v.iter().take(5).map(|(_, n)| n.clone()).collect::<Vec<_>>()
+        // Counts and a few names per category: the dry run never lists a large book.
+        let ws = &actor.workspace_id;
+        let mut categories: Vec<(Category, &Disposition)> = Vec::new();
+        let category = |key: &str, label: &str, (n, sample): (i64, Vec<String>)| Category {
+            key: key.to_string(),
+            label: label.to_string(),
+            count: n.max(0) as usize,
+            sample,
         };
-        let mut categories: Vec<Category> = h
-            .lead_fields
-            .iter()
-            .map(|(id, name, ls)| Category {
-                key: format!("leads:{id}"),
-                label: format!("Leads where {name} is them"),
-                count: ls.len(),
-                sample: sample(ls),
-            })
-            .collect();
-        categories.push(Category {
-            key: "opportunities".into(),
-            label: "Open opportunities they own".into(),
-            count: h.opportunities.len(),
-            sample: sample(&h.opportunities),
-        });
-        categories.push(Category {
-            key: "tasks".into(),
-            label: "Open tasks assigned to them".into(),
-            count: h.tasks.len(),
-            sample: sample(&h.tasks),
-        });
-        categories.push(Category {
-            key: "contacts".into(),
-            label: "Team contacts they are responsible for".into(),
-            count: h.contacts.len(),
-            sample: sample(&h.contacts),
-        });
-        categories.push(Category {
-            key: "phone_numbers".into(),
-            label: "Their phone numbers".into(),
-            count: h.phone_numbers.len(),
-            sample: sample(&h.phone_numbers),
-        });
+        for (id, field_name) in user_fields(&mut tx, ws).await? {
+            let held = leads::holding_summary(&mut tx, ws, &id, &uid, SAMPLE as i64).await?;
+            categories.push((
+                category(
+                    &format!("leads:{id}"),
+                    &format!("Leads where {field_name} is them"),
+                    held,
+                ),
+                &choices.leads,
+            ));
+        }
+        for (table, key, label, d) in [
+            (
+                WorkTable::Opportunities,
+                "opportunities",
+                "Open opportunities they own",
+                &choices.opportunities,
+            ),
+            (
+                WorkTable::Tasks,
+                "tasks",
+                "Open tasks assigned to them",
+                &choices.tasks,
+            ),
+        ] {
+            let held = work::held_summary(&mut tx, table, ws, &uid, SAMPLE as i64).await?;
+            categories.push((category(key, label, held), d));
+        }
+        let (contacts, phone_numbers) = small_holdings(&mut tx, ws, &uid).await?;
+        for (key, label, held, d) in [
+            (
+                "contacts",
+                "Team contacts they are responsible for",
+                contacts,
+                &choices.contacts,
+            ),
+            (
+                "phone_numbers",
+                "Their phone numbers",
+                phone_numbers,
+                &choices.phone_numbers,
+            ),
+        ] {
+            let n = held.len() as i64;
+            let sample = held.into_iter().take(SAMPLE).map(|(_, l)| l).collect();
+            categories.push((category(key, label, (n, sample)), d));
+        }
+        let mut to_whom: Vec<(Option<String>, usize)> = Vec::new();
+        for (c, d) in &categories {
+            for (to, n) in receivers(c.count, d) {
+                match to_whom.iter_mut().find(|(t, _)| *t == to) {
+                    Some((_, k)) => *k += n,
+                    None => to_whom.push((to, n)),
+                }
+            }
+        }
         let group_names = memberships::group_names(&mut tx, &actor.workspace_id)
             .await?
             .into_iter()
@@ -498,14 +556,15 @@ impl Services {
         Ok(Plan {
             membership_id: membership_id.to_string(),
             user_id: uid.clone(),
-            categories,
+            categories: categories.into_iter().map(|(c, _)| c).collect(),
             groups: group_names,
             api_keys,
             smart_views,
             webhooks,
             round_robin: m.membership.round_robin,
             activities_stay,
-            moves: plan_moves(&h, &uid, choices),
+            moves: to_whom.iter().map(|(_, n)| n).sum(),
+            receivers: to_whom,
         })
     }
 
@@ -517,7 +576,7 @@ impl Services {
         membership_id: &str,
         action: &str,
         choices: &Choices,
-    ) -> Result<OffboardingRow> {
+    ) -> Result<Offboarding> {
         let to = match action {
             "deactivate" => MembershipStatus::Deactivated,
             "remove" => MembershipStatus::Removed,
@@ -547,7 +606,7 @@ impl Services {
         membership_id: &str,
         to: MembershipStatus,
         choices: &Choices,
-    ) -> Result<OffboardingRow> {
+    ) -> Result<Offboarding> {
         let action = if to == MembershipStatus::Removed {
             "remove"
         } else {
@@ -557,10 +616,11 @@ impl Services {
         let choices = &self.resolve_groups(tx, actor, &m.user_id, choices).await?;
         self.check_targets(tx, actor, &m.user_id, choices).await?;
         let h = holdings(tx, &actor.workspace_id, &m.user_id).await?;
-        let planned = plan_moves(&h, &m.user_id, choices);
+        let planned = plan_handovers(h, &m.user_id, choices);
         let who = name(tx, Some(&actor.user_id)).await?;
-        hand_over_all(tx, actor, &who, &m.user_id, &planned).await?;
-        let manifest: Vec<Value> = planned.iter().map(move_json).collect();
+        hand_over_all(tx, actor, &who, &planned).await?;
+        let manifest = Value::Array(planned.iter().map(handover_json).collect());
+        let moved: usize = planned.iter().map(|h| h.record_ids.len()).sum();
         let row = OffboardingRow {
             id: format!("offb_{}", corral_domain::ids::random_base62(22)),
             workspace_id: actor.workspace_id.clone(),
@@ -568,20 +628,23 @@ impl Services {
             user_id: m.user_id.clone(),
             actor_user_id: actor.user_id.clone(),
             action: action.to_string(),
-            manifest: Value::Array(manifest.clone()).to_string(),
+            moved: moved as i64,
             date_created: now(),
             undone_at: None,
         };
-        work::insert_offboarding(tx, &row).await?;
+        work::insert_offboarding(tx, &row, &manifest.to_string()).await?;
         audit::record(
             tx,
             Some(actor),
             &actor.organization_id,
             &actor.workspace_id,
-            Change { object_type: "offboarding", object_id: &row.id, action: "created", before: json!({}), after: json!({"membership_id": membership_id, "action": action, "manifest": manifest}) },
+            Change { object_type: "offboarding", object_id: &row.id, action: "created", before: json!({}), after: json!({"membership_id": membership_id, "action": action, "moved": moved, "manifest": manifest}) },
         )
         .await?;
-        Ok(row)
+        Ok(Offboarding {
+            row,
+            manifest: planned,
+        })
     }
 
     /// The workspace's offboardings, newest first (for the history with Undo).
@@ -589,6 +652,22 @@ impl Services {
         rules::require_member_admin(actor)?;
         let mut tx = self.db().read().await?;
         Ok(work::list_offboardings(&mut tx, &actor.workspace_id, 100).await?)
+    }
+
+    /// One offboarding with its manifest.
+    pub async fn get_offboarding(&self, actor: &Actor, id: &str) -> Result<Offboarding> {
+        rules::require_member_admin(actor)?;
+        let mut tx = self.db().read().await?;
+        let row = work::get_offboarding(&mut tx, &actor.workspace_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Offboarding"))?;
+        let text = work::offboarding_manifest(&mut tx, &actor.workspace_id, id)
+            .await?
+            .unwrap_or_default();
+        Ok(Offboarding {
+            row,
+            manifest: manifest_from_text(&text),
+        })
     }
 
     /// Puts back, within 30 days, every record an offboarding moved that nobody changed since,
@@ -609,10 +688,12 @@ impl Services {
                 "Offboardings can be undone for 30 days; this one is older.".into(),
             ));
         }
-        let moves: Vec<Move> = serde_json::from_str::<Vec<Value>>(&row.manifest)
-            .unwrap_or_default()
+        let text = work::offboarding_manifest(&mut tx, &actor.workspace_id, id)
+            .await?
+            .unwrap_or_default();
+        let moves: Vec<Move> = manifest_from_text(&text)
             .iter()
-            .filter_map(move_from_json)
+            .flat_map(Handover::moves)
             .collect();
         let who = name(&mut tx, Some(&actor.user_id)).await?;
         let mut report = UndoReport {

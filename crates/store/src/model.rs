@@ -548,8 +548,9 @@ pub struct OffboardingRow {
     pub user_id: String,
     pub actor_user_id: String,
     pub action: String,
-    /// JSON array of moves.
-    pub manifest: String,
+    /// How many records it moved (the manifest itself is read apart: see
+    /// `work::offboarding_manifest`).
+    pub moved: i64,
     pub date_created: Ts,
     pub undone_at: Option<Ts>,
 }

@@ -262,10 +262,8 @@ pub async fn run(
         .offboard(&web.actor, &id, &action, &choices)
         .await
     {
-        Ok(row) => {
-            let moved = serde_json::from_str::<Vec<serde_json::Value>>(&row.manifest)
-                .map(|m| m.len())
-                .unwrap_or(0);
+        Ok(done) => {
+            let moved = done.row.moved;
             history_page(&st, &web, None, Some(format!("Done: {moved} record(s) handed over in one step. You can undo it below for 30 days."))).await
         }
         Err(e) => (
@@ -313,9 +311,7 @@ async fn history_page(
                     } else {
                         "deactivated".into()
                     },
-                    moved: serde_json::from_str::<Vec<serde_json::Value>>(&o.manifest)
-                        .map(|m| m.len())
-                        .unwrap_or(0),
+                    moved: o.moved.max(0) as usize,
                     undoable: o.undone_at.is_none() && age < chrono::Duration::days(30),
                     state: if o.undone_at.is_some() {
                         "undone".into()

@@ -221,7 +221,32 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
             .post(&owner, &format!("membership/{mid}/offboard/"), &choices)
             .await;
         assert_eq!(s, StatusCode::OK, "{run}");
-        assert_eq!(run["manifest"].as_array().unwrap().len(), 14);
+        assert_eq!(run["moved"], 14, "{run}");
+        let oid = run["id"].as_str().unwrap().to_string();
+        // The manifest: per kind and receiver, the records that moved; the history lists the
+        // offboarding without it.
+        let (s, shown) = app.get(&owner, &format!("offboarding/{oid}/")).await;
+        assert_eq!(s, StatusCode::OK, "{shown}");
+        let groups = shown["manifest"].as_array().unwrap();
+        let records = |groups: &[Value]| -> usize {
+            groups
+                .iter()
+                .map(|g| g["record_ids"].as_array().unwrap().len())
+                .sum()
+        };
+        assert_eq!(records(groups), 14);
+        assert!(groups.iter().all(|g| g["from"] == uid.as_str()));
+        let (_, list) = app.get(&owner, "offboarding/").await;
+        assert_eq!(list["data"][0]["id"], oid.as_str());
+        assert_eq!(list["data"][0]["moved"], 14);
+        assert!(list["data"][0].get("manifest").is_none());
+        let (s, _) = app
+            .get(
+                &key(&app.demo_member("superuser")),
+                &format!("offboarding/{oid}/"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
         let (_, m) = app.get(&owner, &format!("membership/{mid}/")).await;
         assert_eq!(m["status"], "removed");
         let count = |path: String| {
@@ -279,17 +304,12 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
         assert_eq!(n["user_id"], uid.as_str(), "activities are never moved");
         let (_, ev) = app.get(&owner, "audit_log/?object_type=offboarding").await;
         assert_eq!(
-            ev["data"][0]["data"]["manifest"].as_array().unwrap().len(),
+            records(ev["data"][0]["data"]["manifest"].as_array().unwrap()),
             14
         );
 
         // Someone changes one moved lead; undo puts back the rest and says what it skipped.
-        let touched = run["manifest"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["kind"] == "lead_field")
-            .unwrap()["record_id"]
+        let touched = groups.iter().find(|m| m["kind"] == "lead_field").unwrap()["record_ids"][0]
             .as_str()
             .unwrap()
             .to_string();

@@ -590,15 +590,31 @@ pub async fn move_field_holder(
     Ok(())
 }
 
-/// (id, name) of every lead whose field `field_id` holds `value`, oldest first.
-pub async fn holding(
+/// The ids of the leads whose field `field_id` holds `value`, in index order (read from the
+/// field's index alone).
+pub async fn holding_ids(
     tx: &mut Tx,
     workspace_id: &str,
     field_id: &str,
     value: &str,
-) -> Result<Vec<(String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT l.id, l.name FROM lead_field_values v JOIN leads l ON l.workspace_id = v.workspace_id AND l.id = v.lead_id WHERE v.workspace_id = $1 AND v.field_id = $2 AND v.value = $3 ORDER BY l.date_created, l.id")
+) -> Result<Vec<String>> {
+    on!(tx, c => sqlx::query_scalar("SELECT lead_id FROM lead_field_values WHERE workspace_id = $1 AND field_id = $2 AND value = $3")
         .bind(workspace_id).bind(field_id).bind(value).fetch_all(c).await).map_err(db_err)
+}
+
+/// How many leads' field `field_id` holds `value`, and the names of a few of them.
+pub async fn holding_summary(
+    tx: &mut Tx,
+    workspace_id: &str,
+    field_id: &str,
+    value: &str,
+    sample: i64,
+) -> Result<(i64, Vec<String>)> {
+    let n: i64 = on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM lead_field_values WHERE workspace_id = $1 AND field_id = $2 AND value = $3")
+        .bind(workspace_id).bind(field_id).bind(value).fetch_one(c).await).map_err(db_err)?;
+    let names: Vec<String> = on!(tx, c => sqlx::query_scalar("SELECT l.name FROM leads l WHERE l.workspace_id = $1 AND l.id IN (SELECT v.lead_id FROM lead_field_values v WHERE v.workspace_id = $1 AND v.field_id = $2 AND v.value = $3 LIMIT $4)")
+        .bind(workspace_id).bind(field_id).bind(value).bind(sample).fetch_all(c).await).map_err(db_err)?;
+    Ok((n, names))
 }
 
 /// A set of ids after `IN`. SQLite takes a plain list. PostgreSQL gets a subquery over

@@ -323,23 +323,56 @@ fn page(sql: &mut Sql, order: &str, skip: i64, limit: i64) {
 
 /// (id, note) of a member's open (active) opportunities, newest first: what offboarding
 /// hands over.
-pub async fn held_opportunities(
-    tx: &mut Tx,
-    workspace_id: &str,
-    user_id: &str,
-) -> Result<Vec<(String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT o.id, o.note FROM opportunities o WHERE o.workspace_id = $1 AND o.user_id = $2 AND o.status_id IN (SELECT s.id FROM opportunity_statuses s WHERE s.workspace_id = $1 AND s.status_type = 'active') ORDER BY o.date_created DESC, o.id DESC")
-        .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
+/// Which of a member's records offboarding hands over: open opportunities they own (status
+/// of type active) or open tasks assigned to them; `$1` is the workspace, `$2` the member.
+macro_rules! held_where {
+    (tasks) => {
+        "FROM tasks t WHERE t.workspace_id = $1 AND t.assigned_to = $2 AND t.is_complete = FALSE"
+    };
+    (opportunities) => {
+        "FROM opportunities t WHERE t.workspace_id = $1 AND t.user_id = $2 AND t.status_id IN (SELECT s.id FROM opportunity_statuses s WHERE s.workspace_id = $1 AND s.status_type = 'active')"
+    };
 }
 
-/// (id, text) of a member's open tasks, newest first.
-pub async fn held_tasks(
+/// The ids of the open opportunities (or tasks) a member holds, in index order.
+pub async fn held_ids(
     tx: &mut Tx,
+    table: WorkTable,
     workspace_id: &str,
     user_id: &str,
-) -> Result<Vec<(String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String)>("SELECT t.id, t.text FROM tasks t WHERE t.workspace_id = $1 AND t.assigned_to = $2 AND t.is_complete = FALSE ORDER BY t.date_created DESC, t.id DESC")
-        .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
+) -> Result<Vec<String>> {
+    let sql = match table {
+        WorkTable::Tasks => concat!("SELECT t.id ", held_where!(tasks)),
+        _ => concat!("SELECT t.id ", held_where!(opportunities)),
+    };
+    on!(tx, c => sqlx::query_scalar(sql).bind(workspace_id).bind(user_id).fetch_all(c).await)
+        .map_err(db_err)
+}
+
+/// How many open opportunities (or tasks) a member holds, and the note (or text) of a few.
+pub async fn held_summary(
+    tx: &mut Tx,
+    table: WorkTable,
+    workspace_id: &str,
+    user_id: &str,
+    sample: i64,
+) -> Result<(i64, Vec<String>)> {
+    let (count, some) = match table {
+        WorkTable::Tasks => (
+            concat!("SELECT COUNT(*) ", held_where!(tasks)),
+            concat!("SELECT t.text ", held_where!(tasks), " LIMIT $3"),
+        ),
+        _ => (
+            concat!("SELECT COUNT(*) ", held_where!(opportunities)),
+            concat!("SELECT t.note ", held_where!(opportunities), " LIMIT $3"),
+        ),
+    };
+    let n: i64 =
+        on!(tx, c => sqlx::query_scalar(count).bind(workspace_id).bind(user_id).fetch_one(c).await)
+            .map_err(db_err)?;
+    let labels: Vec<String> = on!(tx, c => sqlx::query_scalar(some).bind(workspace_id).bind(user_id).bind(sample).fetch_all(c).await)
+        .map_err(db_err)?;
+    Ok((n, labels))
 }
 
 pub async fn list_opportunities(
@@ -463,11 +496,26 @@ pub async fn task_assignee(tx: &mut Tx, id: &str) -> Result<Option<Option<String
     on!(tx, c => sqlx::query_scalar("SELECT assigned_to FROM tasks WHERE id = $1").bind(id).fetch_optional(c).await).map_err(db_err)
 }
 
-pub async fn insert_offboarding(tx: &mut Tx, o: &crate::model::OffboardingRow) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO offboardings (id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(&o.id).bind(&o.workspace_id).bind(&o.membership_id).bind(&o.user_id).bind(&o.actor_user_id).bind(&o.action).bind(&o.manifest).bind(o.date_created).bind(o.undone_at)
+/// Keeps an offboarding with its manifest (JSON).
+pub async fn insert_offboarding(
+    tx: &mut Tx,
+    o: &crate::model::OffboardingRow,
+    manifest: &str,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO offboardings (id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, moved, date_created, undone_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(&o.id).bind(&o.workspace_id).bind(&o.membership_id).bind(&o.user_id).bind(&o.actor_user_id).bind(&o.action).bind(manifest).bind(o.moved).bind(o.date_created).bind(o.undone_at)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
+}
+
+/// An offboarding's manifest (JSON), read only to undo it or show it.
+pub async fn offboarding_manifest(
+    tx: &mut Tx,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Option<String>> {
+    on!(tx, c => sqlx::query_scalar("SELECT manifest FROM offboardings WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
 }
 
 pub async fn get_offboarding(
@@ -475,7 +523,7 @@ pub async fn get_offboarding(
     workspace_id: &str,
     id: &str,
 ) -> Result<Option<crate::model::OffboardingRow>> {
-    on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at FROM offboardings WHERE workspace_id = $1 AND id = $2")
+    on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, moved, date_created, undone_at FROM offboardings WHERE workspace_id = $1 AND id = $2")
         .bind(workspace_id).bind(id).fetch_optional(c).await).map_err(db_err)
 }
 
@@ -492,7 +540,7 @@ pub async fn list_offboardings(
     workspace_id: &str,
     limit: i64,
 ) -> Result<Vec<crate::model::OffboardingRow>> {
-    on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, manifest, date_created, undone_at FROM offboardings WHERE workspace_id = $1 ORDER BY date_created DESC, id DESC LIMIT $2")
+    on!(tx, c => sqlx::query_as::<_, crate::model::OffboardingRow>("SELECT id, workspace_id, membership_id, user_id, actor_user_id, action, moved, date_created, undone_at FROM offboardings WHERE workspace_id = $1 ORDER BY date_created DESC, id DESC LIMIT $2")
         .bind(workspace_id).bind(limit).fetch_all(c).await).map_err(db_err)
 }
 
