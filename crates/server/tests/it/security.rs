@@ -949,6 +949,20 @@ async fn ids_from_another_workspace_are_not_found_on_every_route() {
         }
         let (_, tc) = app.get(&b_key, "team_contact/").await;
         keep(&tc, "/data/0/id");
+        // A member B added and then removed: an offboarding (with its manifest) of B's.
+        let (s, added) = app
+            .post(&b_key, "membership/add/", &json!({"email": "leaver@b.example", "role_id": "user", "first_name": "Lee", "password": "long-enough"}))
+            .await;
+        assert!(s.is_success(), "B adds a member: {s} {added}");
+        let (s, gone) = app
+            .post(
+                &b_key,
+                &format!("membership/{}/offboard/", added["id"].as_str().unwrap()),
+                &json!({"action": "remove"}),
+            )
+            .await;
+        assert!(s.is_success(), "B offboards them: {s} {gone}");
+        keep(&gone, "/id");
         let (_, ev) = app.get(&b_key, "event/").await;
         keep(&ev, "/data/0/id");
         assert!(ids.len() >= 15, "one of everything: {ids:?}");
