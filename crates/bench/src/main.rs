@@ -54,6 +54,15 @@ struct Cli {
     /// Soak: leads in the demo organization.
     #[arg(long, default_value_t = 2000)]
     soak_leads: usize,
+    /// Keep the SQLite file in this folder (default: a fresh one under the temp folder).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Use the dataset an earlier run seeded in `--data-dir` (or in the `--postgres`
+    /// database) instead of seeding: the member P2 offboards is made active again and the
+    /// leads P3 assigns unassigned again, so scenarios can be re-run at 1,000,000 leads
+    /// without seeding each time.
+    #[arg(long)]
+    reuse: bool,
     /// Server nodes on the one PostgreSQL database (SPEC S10); P1's clients are spread over
     /// them and P2 runs on the last one.
     #[arg(long, default_value_t = 1)]
@@ -183,8 +192,12 @@ fn progress(label: &str, done: usize, total: usize) {
 }
 
 async fn setup(cli: &Cli) -> Res<World> {
-    let dir = std::env::temp_dir().join(format!("corral-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = cli.data_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("corral-bench-{}", std::process::id()))
+    });
+    if !cli.reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&dir).map_err(err)?;
     let running = corral::start(corral::Config {
         bind: "127.0.0.1:0".parse().map_err(err)?,
@@ -200,6 +213,9 @@ async fn setup(cli: &Cli) -> Res<World> {
     })
     .await?;
     let s = running.services.clone();
+    if cli.reuse {
+        return reuse(cli, dir, running).await;
+    }
     let token = s
         .issue_setup_token()
         .await
@@ -521,6 +537,99 @@ async fn setup(cli: &Cli) -> Res<World> {
     })
 }
 
+/// The world of an earlier run's dataset (`--reuse`), put back where P2 and P3 start from.
+async fn reuse(cli: &Cli, dir: std::path::PathBuf, running: corral::Running) -> Res<World> {
+    if cli.nodes > 1 {
+        return Err("--reuse runs one node".into());
+    }
+    let s = running.services.clone();
+    let session = s
+        .login("owner@bench.test", "bench-password", "bench")
+        .await
+        .map_err(|e| format!("no seeded dataset to reuse here: {e}"))?;
+    let owner = s.authenticate_session(&session.token).await.map_err(err)?;
+    let owner_key = s.create_api_key(&owner, "bench").await.map_err(err)?.secret;
+    let db = s.db().clone();
+    let ws = owner.workspace_id.clone();
+    let lead_owner = scalar(
+        &db,
+        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND name = 'Lead Owner'",
+        &ws,
+    )
+    .await?;
+    let status_id = scalar(
+        &db,
+        "SELECT id FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order LIMIT 1",
+        &ws,
+    )
+    .await?;
+    let opp_status = scalar(&db, "SELECT id FROM opportunity_statuses WHERE workspace_id = $1 AND status_type = 'active' LIMIT 1", &ws).await?;
+    let members: Vec<String> = (0..cli.members).map(|i| id("user", i)).collect();
+    let membership_ids: Vec<String> = (0..cli.members).map(|i| id("memb", i)).collect();
+    {
+        // Member 0 active again and holding what seeding gave them (leads, opportunities and
+        // tasks whose ids end in 1); every tenth lead (ids ending in 0) unassigned again.
+        let mut tx = db.write().await.map_err(err)?;
+        for sql in [
+            "UPDATE lead_field_values SET value = $3 WHERE workspace_id = $1 AND field_id = $2 AND lead_id LIKE '%1' AND value <> $3",
+            "UPDATE opportunities SET user_id = $3 WHERE workspace_id = $1 AND $2 <> '' AND id LIKE '%1' AND user_id <> $3",
+            "UPDATE tasks SET assigned_to = $3 WHERE workspace_id = $1 AND $2 <> '' AND id LIKE '%1' AND assigned_to <> $3",
+        ] {
+            corral_store::on!(&mut tx, c => sqlx::query(sql)
+                .bind(&ws).bind(&lead_owner).bind(&members[0]).execute(c).await.map(|r| r.rows_affected()))
+                .map_err(err)?;
+        }
+        corral_store::on!(&mut tx, c => sqlx::query("UPDATE memberships SET status = 'active', date_deactivated = NULL WHERE workspace_id = $1 AND id = $2")
+            .bind(&ws).bind(&membership_ids[0]).execute(c).await.map(|r| r.rows_affected()))
+            .map_err(err)?;
+        corral_store::on!(&mut tx, c => sqlx::query("DELETE FROM lead_field_values WHERE workspace_id = $1 AND field_id = $2 AND lead_id LIKE '%0'")
+            .bind(&ws).bind(&lead_owner).execute(c).await.map(|r| r.rows_affected()))
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+    }
+    let limited_user = members[9].clone();
+    let m = {
+        let mut tx = db.read().await.map_err(err)?;
+        corral_store::queries::memberships::get(&mut tx, &membership_ids[9])
+            .await
+            .map_err(err)?
+            .ok_or("no limited member")?
+    };
+    let limited_actor = {
+        let mut tx = db.read().await.map_err(err)?;
+        corral_services::roles::actor_for(&mut tx, &m)
+            .await
+            .map_err(err)?
+    };
+    let limited_key = s
+        .create_api_key(&limited_actor, "bench")
+        .await
+        .map_err(err)?
+        .secret;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(err)?;
+    println!("reusing the dataset in {}", dir.display());
+    Ok(World {
+        dir,
+        database_url: cli.postgres.clone(),
+        running,
+        others: vec![],
+        db,
+        http,
+        ws,
+        owner_key,
+        lead_owner,
+        status_id,
+        opp_status,
+        members,
+        membership_ids,
+        limited_key,
+        limited_user,
+    })
+}
+
 struct Row {
     id: &'static str,
     scenario: String,
@@ -782,7 +891,7 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
         corral_store::queries::work::insert_offboarding(
             &mut tx,
             &corral_store::model::OffboardingRow {
-                id: format!("offb_bench{}", lead_ids.len()),
+                id: format!("offb_bench{}", corral_domain::ids::random_base62(16)),
                 workspace_id: w.ws.clone(),
                 membership_id: leaver.clone(),
                 user_id: w.members[0].clone(),

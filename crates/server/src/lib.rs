@@ -185,6 +185,22 @@ fn spawn_jobs_worker(services: Services) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Checkpoints SQLite's WAL in the background (the writer leaves it to this task); nothing on
+/// PostgreSQL.
+fn spawn_checkpoints(services: Services) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if services.db().engine() != corral_store::Engine::Sqlite {
+            return;
+        }
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            if let Err(e) = services.db().checkpoint().await {
+                tracing::debug!(error = %e, "WAL checkpoint deferred");
+            }
+        }
+    })
+}
+
 /// A server that is listening.
 pub struct Running {
     pub addr: SocketAddr,
@@ -199,6 +215,7 @@ pub struct Running {
     jobs: tokio::task::JoinHandle<()>,
     hooks: tokio::task::JoinHandle<()>,
     cluster: tokio::task::JoinHandle<()>,
+    checkpoints: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -210,6 +227,7 @@ impl Running {
         self.jobs.abort();
         self.hooks.abort();
         self.cluster.abort();
+        self.checkpoints.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -266,6 +284,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         config.webhooks,
     );
     let cluster = tokio::spawn(services.clone().run_presence_cluster());
+    let checkpoints = spawn_checkpoints(services.clone());
     if worker.is_none() {
         eprintln!(
             "note: no mail server configured (CORRAL_SMTP_URL); emails wait in the outbox and their links are logged."
@@ -352,5 +371,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
         jobs,
         hooks,
         cluster,
+        checkpoints,
     })
 }

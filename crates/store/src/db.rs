@@ -165,10 +165,17 @@ impl Db {
         // moving or assigning many leads touches B-trees keyed by random ids all over the file
         // (three times faster at 100,000 leads than with the default); each of the 8 readers
         // gets 8 MiB. Pages are allocated as used, so an idle server stays small.
+        // The writer does not checkpoint the WAL itself after committing (which would make the
+        // request that crossed the threshold copy the whole WAL into the file, a second and
+        // more after a large hand-over): [`Db::checkpoint`] does it in the background.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone().pragma("cache_size", "-65536"))
+            .connect_with(
+                opts.clone()
+                    .pragma("cache_size", "-65536")
+                    .pragma("wal_autocheckpoint", "0"),
+            )
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
@@ -176,6 +183,22 @@ impl Db {
             .connect_with(opts.pragma("cache_size", "-8192"))
             .await?;
         Ok(Db::Sqlite { read, write })
+    }
+
+    /// Copies committed pages from SQLite's WAL into the database file, as far as readers
+    /// allow, without blocking anyone (a passive checkpoint); the server runs it every second.
+    /// Nothing to do on PostgreSQL. Returns the WAL's size in pages.
+    pub async fn checkpoint(&self) -> crate::Result<i64> {
+        match self {
+            Db::Sqlite { read, .. } => {
+                let (_busy, log, _done): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(read)
+                        .await?;
+                Ok(log)
+            }
+            Db::Postgres(_) => Ok(0),
+        }
     }
 
     pub fn engine(&self) -> Engine {

@@ -816,3 +816,84 @@ async fn members_out_of_office_are_left_out_of_round_robin_until_they_are_back()
         assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
     }
 }
+
+/// A user field holding several members: handing the leaver's place to a member already in it
+/// leaves that member there once, and the leaver nowhere.
+#[tokio::test]
+async fn handing_over_a_multi_member_field_never_doubles_the_receiver() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (s, f) = app
+            .post(
+                &owner,
+                "custom_field/lead/",
+                &json!({"name": "Account team", "type": "user", "accepts_multiple_values": true}),
+            )
+            .await;
+        assert!(s.is_success(), "{f}");
+        let cf = f["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let id = |m: &Value| m["user_id"].as_str().unwrap().to_string();
+        let (leaver, heir, other) = (id(&users[0]), id(&users[1]), id(&users[2]));
+        let mut leads = vec![];
+        for team in [
+            vec![leaver.clone(), heir.clone()],
+            vec![leaver.clone()],
+            vec![other.clone(), leaver.clone()],
+        ] {
+            let (s, l) = app
+                .post(
+                    &owner,
+                    "lead/",
+                    &json!({"name": "Shared", format!("custom.{cf}"): team}),
+                )
+                .await;
+            assert!(s.is_success(), "{l}");
+            leads.push(l["id"].as_str().unwrap().to_string());
+        }
+        let (s, run) = app
+            .post(
+                &owner,
+                &format!(
+                    "membership/{}/offboard/",
+                    users[0]["membership_id"].as_str().unwrap()
+                ),
+                &json!({"action": "deactivate", "leads": {"mode": "reassign", "user_id": heir}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{run}");
+        let mut teams = vec![];
+        for l in &leads {
+            let (_, lead) = app.get(&owner, &format!("lead/{l}/")).await;
+            let mut t: Vec<String> = lead[format!("custom.{cf}")]
+                .as_array()
+                .unwrap_or_else(|| panic!("{lead}"))
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            t.sort();
+            teams.push(t);
+        }
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(
+            teams,
+            vec![
+                vec![heir.clone()],
+                vec![heir.clone()],
+                sorted(vec![other.clone(), heir.clone()])
+            ],
+            "{engine:?}"
+        );
+    }
+}

@@ -551,39 +551,38 @@ pub async fn move_field_holder(
     by_name: &str,
     now: crate::model::Ts,
 ) -> Result<()> {
-    for chunk in lead_ids.chunks(write_batch(tx)) {
-        let mut del = Sql::new("DELETE FROM lead_field_values WHERE ");
+    // `from`'s value becomes `to`'s in place (one index entry changes, the row stays), except
+    // on leads that hold `to` already; what is left of `from` (those, or all when unassigning)
+    // is deleted.
+    let holder = |sql: &mut Sql, tx: &Tx, chunk: &[String]| {
         if matches!(tx, Tx::Postgres(_)) {
-            del.push("workspace_id = ")
+            sql.push("workspace_id = ")
                 .text_arg(workspace_id)
                 .push(" AND ");
         }
-        del.push("field_id = ")
+        sql.push("field_id = ")
             .text_arg(field_id)
             .push(" AND value = ")
             .text_arg(from)
             .push(" AND lead_id IN ");
-        id_set(&mut del, tx, chunk);
-        crate::execute_built!(tx, del).map_err(db_err)?;
+        id_set(sql, tx, chunk);
+    };
+    for chunk in lead_ids.chunks(write_batch(tx)) {
+        let mut moved = 0;
         if let Some(to) = to {
-            let mut ins = Sql::new(
-                "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT ",
-            );
-            ins.text_arg(workspace_id)
-                .push(", v.column1, ")
-                .text_arg(field_id)
-                .push(", ")
+            let mut upd = Sql::new("UPDATE lead_field_values SET value = ");
+            upd.text_arg(to).push(" WHERE ");
+            holder(&mut upd, tx, chunk);
+            upd.push(" AND NOT EXISTS (SELECT 1 FROM lead_field_values x WHERE x.workspace_id = lead_field_values.workspace_id AND x.lead_id = lead_field_values.lead_id AND x.field_id = lead_field_values.field_id AND x.value = ")
                 .text_arg(to)
-                .push(", 0 FROM (VALUES ");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    ins.push(", ");
-                }
-                ins.push("(").text_arg(id).push(")");
-            }
-            // (SQLite needs the WHERE to read ON CONFLICT as the upsert, not a join.)
-            ins.push(") AS v WHERE TRUE ON CONFLICT DO NOTHING");
-            crate::execute_built!(tx, ins).map_err(db_err)?;
+                .push(")");
+            moved = crate::execute_built!(tx, upd).map_err(db_err)?;
+        }
+        // A lead holds `from` once at most: when every lead of the batch moved, none is left.
+        if moved < chunk.len() as u64 {
+            let mut del = Sql::new("DELETE FROM lead_field_values WHERE ");
+            holder(&mut del, tx, chunk);
+            crate::execute_built!(tx, del).map_err(db_err)?;
         }
         stamp_updated(tx, workspace_id, chunk, by, by_name, now).await?;
     }
