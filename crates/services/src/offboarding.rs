@@ -106,16 +106,6 @@ pub struct UndoReport {
     pub skipped: Vec<(String, String)>,
 }
 
-/// The ids of what a member holds: per user field, open opportunities, open tasks, team
-/// contacts and phone numbers.
-struct Holdings {
-    lead_fields: Vec<(String, Vec<String>)>,
-    opportunities: Vec<String>,
-    tasks: Vec<String>,
-    contacts: Vec<String>,
-    phone_numbers: Vec<String>,
-}
-
 /// (id, name) of the workspace's user-type lead fields.
 async fn user_fields(tx: &mut Tx, workspace_id: &str) -> Result<Vec<(String, String)>> {
     Ok(custom_fields::list(tx, workspace_id, "lead")
@@ -146,44 +136,39 @@ async fn small_holdings(
     Ok((contacts, phone_numbers))
 }
 
-async fn holdings(tx: &mut Tx, workspace_id: &str, user_id: &str) -> Result<Holdings> {
-    let mut lead_fields = Vec::new();
-    for (field, _) in user_fields(tx, workspace_id).await? {
-        let held = leads::holding_ids(tx, workspace_id, &field, user_id).await?;
-        lead_fields.push((field, held));
-    }
-    let opportunities = work::held_ids(tx, WorkTable::Opportunities, workspace_id, user_id).await?;
-    let tasks = work::held_ids(tx, WorkTable::Tasks, workspace_id, user_id).await?;
-    let (contacts, phone_numbers) = small_holdings(tx, workspace_id, user_id).await?;
-    let ids = |v: Vec<(String, String)>| v.into_iter().map(|(id, _)| id).collect();
-    Ok(Holdings {
-        lead_fields,
-        opportunities,
-        tasks,
-        contacts: ids(contacts),
-        phone_numbers: ids(phone_numbers),
+/// The ids of the records of one kind a member holds, for dealing them out.
+async fn held_ids(
+    tx: &mut Tx,
+    workspace_id: &str,
+    kind: &RecordKind,
+    user_id: &str,
+) -> Result<Vec<String>> {
+    Ok(match kind {
+        RecordKind::LeadField(field) => {
+            leads::holding_ids(tx, workspace_id, field, user_id).await?
+        }
+        RecordKind::Opportunity => {
+            work::held_ids(tx, WorkTable::Opportunities, workspace_id, user_id).await?
+        }
+        RecordKind::Task => work::held_ids(tx, WorkTable::Tasks, workspace_id, user_id).await?,
+        RecordKind::Contact | RecordKind::PhoneNumber => {
+            let (contacts, phone_numbers) = small_holdings(tx, workspace_id, user_id).await?;
+            let held = if *kind == RecordKind::Contact {
+                contacts
+            } else {
+                phone_numbers
+            };
+            held.into_iter().map(|(id, _)| id).collect()
+        }
     })
 }
 
-fn plan_handovers(h: Holdings, leaver: &str, c: &Choices) -> Vec<Handover> {
-    let mut out = Vec::new();
-    for (field, ids) in h.lead_fields {
-        out.extend(handovers(
-            &RecordKind::LeadField(field),
-            ids,
-            leaver,
-            &c.leads,
-        ));
+fn work_table(kind: &RecordKind) -> Option<WorkTable> {
+    match kind {
+        RecordKind::Opportunity => Some(WorkTable::Opportunities),
+        RecordKind::Task => Some(WorkTable::Tasks),
+        _ => None,
     }
-    for (kind, ids, d) in [
-        (RecordKind::Opportunity, h.opportunities, &c.opportunities),
-        (RecordKind::Task, h.tasks, &c.tasks),
-        (RecordKind::Contact, h.contacts, &c.contacts),
-        (RecordKind::PhoneNumber, h.phone_numbers, &c.phone_numbers),
-    ] {
-        out.extend(handovers(&kind, ids, leaver, d));
-    }
-    out
 }
 
 fn kind_json(kind: &RecordKind) -> (&'static str, Option<String>) {
@@ -297,16 +282,59 @@ async fn hand_over(
     Ok(())
 }
 
-/// Applies every hand-over with set-based statements, a batch per receiver (team contacts and
-/// phone numbers, which are few, one by one).
-async fn hand_over_all(tx: &mut Tx, actor: &Actor, who: &str, planned: &[Handover]) -> Result<()> {
+/// Hands over everything of one kind the leaver holds as `d` says, and returns the manifest's
+/// entries for it. Everything to one receiver (or to nobody) moves by predicate, one
+/// statement walking the leaver's index entries and returning exactly what changed hands;
+/// round robin reads the ids, deals them out and moves a batch per receiver. Team contacts and
+/// phone numbers, which are few, move one by one.
+async fn hand_over_kind(
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &str,
+    kind: RecordKind,
+    leaver: &str,
+    d: &Disposition,
+) -> Result<Vec<Handover>> {
+    let ws = &actor.workspace_id;
     let t = now();
-    for h in planned {
-        match &h.kind {
-            RecordKind::LeadField(field) => {
+    let whole = match d {
+        Disposition::Leave => return Ok(vec![]),
+        Disposition::Unassign => Some(None),
+        Disposition::Reassign(u) => Some(Some(u.as_str())),
+        Disposition::RoundRobin(_) => None,
+    };
+    if let Some(to) = whole {
+        let moved = match (&kind, work_table(&kind)) {
+            (RecordKind::LeadField(field), _) => Some(
+                leads::hand_over_field(tx, ws, field, leaver, to, &actor.user_id, who, t).await?,
+            ),
+            (_, Some(table)) => {
+                let n = name(tx, to).await?;
+                Some(work::hand_over_held(tx, table, ws, leaver, to, &n, t).await?)
+            }
+            _ => None,
+        };
+        if let Some(record_ids) = moved {
+            return Ok(if record_ids.is_empty() {
+                vec![]
+            } else {
+                vec![Handover {
+                    kind,
+                    from: leaver.to_string(),
+                    to: to.map(str::to_string),
+                    record_ids,
+                }]
+            });
+        }
+    }
+    let ids = held_ids(tx, ws, &kind, leaver).await?;
+    let dealt = handovers(&kind, ids, leaver, d);
+    for h in &dealt {
+        match (&h.kind, work_table(&h.kind)) {
+            (RecordKind::LeadField(field), _) => {
                 leads::move_field_holder(
                     tx,
-                    &actor.workspace_id,
+                    ws,
                     field,
                     &h.record_ids,
                     &h.from,
@@ -317,23 +345,18 @@ async fn hand_over_all(tx: &mut Tx, actor: &Actor, who: &str, planned: &[Handove
                 )
                 .await?;
             }
-            RecordKind::Opportunity | RecordKind::Task => {
-                let table = if h.kind == RecordKind::Task {
-                    WorkTable::Tasks
-                } else {
-                    WorkTable::Opportunities
-                };
+            (_, Some(table)) => {
                 let n = name(tx, h.to.as_deref()).await?;
                 work::set_holder_many(tx, table, &h.record_ids, h.to.as_deref(), &n, t).await?;
             }
-            kind => {
+            (kind, None) => {
                 for id in &h.record_ids {
                     hand_over(tx, actor, who, kind, id, Some(&h.from), h.to.as_deref()).await?;
                 }
             }
         }
     }
-    Ok(())
+    Ok(dealt)
 }
 
 /// Who holds a record now, for undo (for a lead field: `to` if still there, else anyone).
@@ -615,10 +638,22 @@ impl Services {
         let m = self.change_status_in(tx, actor, membership_id, to).await?;
         let choices = &self.resolve_groups(tx, actor, &m.user_id, choices).await?;
         self.check_targets(tx, actor, &m.user_id, choices).await?;
-        let h = holdings(tx, &actor.workspace_id, &m.user_id).await?;
-        let planned = plan_handovers(h, &m.user_id, choices);
         let who = name(tx, Some(&actor.user_id)).await?;
-        hand_over_all(tx, actor, &who, &planned).await?;
+        let mut planned = Vec::new();
+        let mut kinds: Vec<(RecordKind, &Disposition)> = user_fields(tx, &actor.workspace_id)
+            .await?
+            .into_iter()
+            .map(|(field, _)| (RecordKind::LeadField(field), &choices.leads))
+            .collect();
+        kinds.extend([
+            (RecordKind::Opportunity, &choices.opportunities),
+            (RecordKind::Task, &choices.tasks),
+            (RecordKind::Contact, &choices.contacts),
+            (RecordKind::PhoneNumber, &choices.phone_numbers),
+        ]);
+        for (kind, d) in kinds {
+            planned.extend(hand_over_kind(tx, actor, &who, kind, &m.user_id, d).await?);
+        }
         let manifest = Value::Array(planned.iter().map(handover_json).collect());
         let moved: usize = planned.iter().map(|h| h.record_ids.len()).sum();
         let row = OffboardingRow {

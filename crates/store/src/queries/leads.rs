@@ -589,6 +589,35 @@ pub async fn move_field_holder(
     Ok(())
 }
 
+/// Gives every lead whose field `field_id` holds `from` to `to` (None: nobody) by predicate, not
+/// by list: one statement walks the field's index, changing `from`'s value in place except on
+/// leads that hold `to` already, where it is deleted. Stamps the leads updated and returns
+/// their ids, exactly those that changed hands (the manifest).
+#[allow(clippy::too_many_arguments)]
+pub async fn hand_over_field(
+    tx: &mut Tx,
+    workspace_id: &str,
+    field_id: &str,
+    from: &str,
+    to: Option<&str>,
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<Vec<String>> {
+    let mut moved: Vec<String> = Vec::new();
+    if let Some(to) = to {
+        moved = on!(tx, c => sqlx::query_scalar("UPDATE lead_field_values SET value = $4 WHERE workspace_id = $1 AND field_id = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM lead_field_values x WHERE x.workspace_id = lead_field_values.workspace_id AND x.lead_id = lead_field_values.lead_id AND x.field_id = lead_field_values.field_id AND x.value = $4) RETURNING lead_id")
+            .bind(workspace_id).bind(field_id).bind(from).bind(to).fetch_all(c).await).map_err(db_err)?;
+    }
+    let rest: Vec<String> = on!(tx, c => sqlx::query_scalar("DELETE FROM lead_field_values WHERE workspace_id = $1 AND field_id = $2 AND value = $3 RETURNING lead_id")
+        .bind(workspace_id).bind(field_id).bind(from).fetch_all(c).await).map_err(db_err)?;
+    moved.extend(rest);
+    for chunk in moved.chunks(write_batch(tx)) {
+        stamp_updated(tx, workspace_id, chunk, by, by_name, now).await?;
+    }
+    Ok(moved)
+}
+
 /// The ids of the leads whose field `field_id` holds `value`, in index order (read from the
 /// field's index alone).
 pub async fn holding_ids(

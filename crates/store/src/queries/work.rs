@@ -325,13 +325,48 @@ fn page(sql: &mut Sql, order: &str, skip: i64, limit: i64) {
 /// hands over.
 /// Which of a member's records offboarding hands over: open opportunities they own (status
 /// of type active) or open tasks assigned to them; `$1` is the workspace, `$2` the member.
-macro_rules! held_where {
+macro_rules! held_cond {
     (tasks) => {
-        "FROM tasks t WHERE t.workspace_id = $1 AND t.assigned_to = $2 AND t.is_complete = FALSE"
+        "t.workspace_id = $1 AND t.assigned_to = $2 AND t.is_complete = FALSE"
     };
     (opportunities) => {
-        "FROM opportunities t WHERE t.workspace_id = $1 AND t.user_id = $2 AND t.status_id IN (SELECT s.id FROM opportunity_statuses s WHERE s.workspace_id = $1 AND s.status_type = 'active')"
+        "t.workspace_id = $1 AND t.user_id = $2 AND t.status_id IN (SELECT s.id FROM opportunity_statuses s WHERE s.workspace_id = $1 AND s.status_type = 'active')"
     };
+}
+macro_rules! held_where {
+    (tasks) => {
+        concat!("FROM tasks t WHERE ", held_cond!(tasks))
+    };
+    (opportunities) => {
+        concat!("FROM opportunities t WHERE ", held_cond!(opportunities))
+    };
+}
+
+/// Gives every open opportunity (or task) `from` holds to `to` (None: nobody) in one statement
+/// that walks the member's index entries, and returns their ids (the manifest).
+pub async fn hand_over_held(
+    tx: &mut Tx,
+    table: WorkTable,
+    workspace_id: &str,
+    from: &str,
+    to: Option<&str>,
+    to_name: &str,
+    now: crate::model::Ts,
+) -> Result<Vec<String>> {
+    let sql = match table {
+        WorkTable::Tasks => concat!(
+            "UPDATE tasks AS t SET assigned_to = $3, assigned_to_name = $4, date_updated = $5 WHERE ",
+            held_cond!(tasks),
+            " RETURNING id"
+        ),
+        _ => concat!(
+            "UPDATE opportunities AS t SET user_id = $3, user_name = $4, date_updated = $5 WHERE ",
+            held_cond!(opportunities),
+            " RETURNING id"
+        ),
+    };
+    on!(tx, c => sqlx::query_scalar(sql).bind(workspace_id).bind(from).bind(to).bind(to_name).bind(now).fetch_all(c).await)
+        .map_err(db_err)
 }
 
 /// The ids of the open opportunities (or tasks) a member holds, in index order.
