@@ -587,6 +587,11 @@ async fn reuse(cli: &Cli, dir: std::path::PathBuf, running: corral::Running) -> 
             .map_err(err)?;
         tx.commit().await.map_err(err)?;
     }
+    // Let the server's background checkpoint take in what putting things back wrote, as
+    // after seeding.
+    while !db.checkpoint().await.map_err(err)? {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let limited_user = members[9].clone();
     let m = {
         let mut tx = db.read().await.map_err(err)?;

@@ -187,17 +187,17 @@ impl Db {
 
     /// Copies committed pages from SQLite's WAL into the database file, as far as readers
     /// allow, without blocking anyone (a passive checkpoint); the server runs it every second.
-    /// Nothing to do on PostgreSQL. Returns the WAL's size in pages.
-    pub async fn checkpoint(&self) -> crate::Result<i64> {
+    /// Nothing to do on PostgreSQL. Returns whether the file has caught up with the WAL.
+    pub async fn checkpoint(&self) -> crate::Result<bool> {
         match self {
             Db::Sqlite { read, .. } => {
-                let (_busy, log, _done): (i64, i64, i64) =
+                let (_busy, log, done): (i64, i64, i64) =
                     sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
                         .fetch_one(read)
                         .await?;
-                Ok(log)
+                Ok(done >= log)
             }
-            Db::Postgres(_) => Ok(0),
+            Db::Postgres(_) => Ok(true),
         }
     }
 
