@@ -10,16 +10,16 @@
 use corral_domain::Actor;
 use corral_domain::membership::MembershipStatus;
 use corral_domain::offboarding::{
-    Disposition, Handover, Move, RecordKind, check, handovers, may_undo, receivers,
+    Disposition, Handover, RecordKind, check, handovers, may_undo, receivers,
 };
 use corral_domain::team as rules;
-use corral_domain::visibility::LeadScope;
 use corral_store::model::OffboardingRow;
 use corral_store::queries::leads;
 use corral_store::queries::work::{self, WorkTable};
 use corral_store::queries::{auth, custom_fields, memberships, users};
 use corral_store::{Tx, now};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 use crate::audit::{self, Change};
 use crate::{Result, ServiceError, Services};
@@ -359,32 +359,103 @@ async fn hand_over_kind(
     Ok(dealt)
 }
 
-/// Who holds a record now, for undo (for a lead field: `to` if still there, else anyone).
-async fn holder(tx: &mut Tx, workspace_id: &str, m: &Move) -> Result<Option<Option<String>>> {
-    Ok(match &m.kind {
-        RecordKind::LeadField(field) => {
-            if leads::get(tx, workspace_id, &m.record_id, &LeadScope::All)
-                .await?
-                .is_none()
-            {
-                return Ok(None);
+/// Who holds each record of a hand-over now, for undo (absent: the record no longer exists).
+/// For a lead field: the receiver if still there, else any member in it, else nobody. Read
+/// in batches.
+async fn current_holders(
+    tx: &mut Tx,
+    workspace_id: &str,
+    h: &Handover,
+) -> Result<HashMap<String, Option<String>>> {
+    let mut out = HashMap::new();
+    for chunk in h.record_ids.chunks(leads::BATCH) {
+        match (&h.kind, work_table(&h.kind)) {
+            (RecordKind::LeadField(field), _) => {
+                let mut vals: HashMap<String, Vec<String>> = HashMap::new();
+                for v in leads::field_values(tx, chunk).await? {
+                    if &v.field_id == field {
+                        vals.entry(v.lead_id).or_default().push(v.value);
+                    }
+                }
+                for id in leads::existing_ids(tx, workspace_id, chunk).await? {
+                    let held = vals.remove(&id).unwrap_or_default();
+                    let now = match &h.to {
+                        Some(t) if held.contains(t) => Some(t.clone()),
+                        _ => held.into_iter().next(),
+                    };
+                    out.insert(id, now);
+                }
             }
-            let vals: Vec<String> = leads::field_values(tx, std::slice::from_ref(&m.record_id))
-                .await?
-                .into_iter()
-                .filter(|v| &v.field_id == field)
-                .map(|v| v.value)
-                .collect();
-            Some(match &m.to {
-                Some(t) if vals.contains(t) => Some(t.clone()),
-                _ => vals.into_iter().next(),
-            })
+            (_, Some(table)) => out.extend(work::holders(tx, table, workspace_id, chunk).await?),
+            (kind, None) => {
+                for id in chunk {
+                    let now = if *kind == RecordKind::Contact {
+                        corral_store::queries::sharing::assignee(tx, id).await?
+                    } else {
+                        corral_store::queries::phones::holder(tx, id).await?
+                    };
+                    if let Some(now) = now {
+                        out.insert(id.clone(), now);
+                    }
+                }
+            }
         }
-        RecordKind::Opportunity => work::opportunity_owner(tx, &m.record_id).await?,
-        RecordKind::Task => work::task_assignee(tx, &m.record_id).await?,
-        RecordKind::Contact => corral_store::queries::sharing::assignee(tx, &m.record_id).await?,
-        RecordKind::PhoneNumber => corral_store::queries::phones::holder(tx, &m.record_id).await?,
-    })
+    }
+    Ok(out)
+}
+
+/// Gives the records of a hand-over back to whom it took them from (they are all still with
+/// its receiver), in batches.
+async fn give_back(
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &str,
+    h: &Handover,
+    ids: &[String],
+) -> Result<()> {
+    let t = now();
+    match (&h.kind, work_table(&h.kind)) {
+        (RecordKind::LeadField(field), _) => match &h.to {
+            Some(to) => {
+                leads::move_field_holder(
+                    tx,
+                    &actor.workspace_id,
+                    field,
+                    ids,
+                    to,
+                    Some(&h.from),
+                    &actor.user_id,
+                    who,
+                    t,
+                )
+                .await?
+            }
+            None => {
+                let pairs: Vec<(String, String)> =
+                    ids.iter().map(|id| (id.clone(), h.from.clone())).collect();
+                leads::assign_field_many(
+                    tx,
+                    &actor.workspace_id,
+                    field,
+                    &pairs,
+                    &actor.user_id,
+                    who,
+                    t,
+                )
+                .await?
+            }
+        },
+        (_, Some(table)) => {
+            let n = name(tx, Some(&h.from)).await?;
+            work::set_holder_many(tx, table, ids, Some(&h.from), &n, t).await?;
+        }
+        (kind, None) => {
+            for id in ids {
+                hand_over(tx, actor, who, kind, id, h.to.as_deref(), Some(&h.from)).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Services {
@@ -726,38 +797,28 @@ impl Services {
         let text = work::offboarding_manifest(&mut tx, &actor.workspace_id, id)
             .await?
             .unwrap_or_default();
-        let moves: Vec<Move> = manifest_from_text(&text)
-            .iter()
-            .flat_map(Handover::moves)
-            .collect();
         let who = name(&mut tx, Some(&actor.user_id)).await?;
         let mut report = UndoReport {
             restored: 0,
             skipped: vec![],
         };
-        for mv in &moves {
-            let Some(current) = holder(&mut tx, &actor.workspace_id, mv).await? else {
-                report
-                    .skipped
-                    .push((mv.record_id.clone(), "the record no longer exists".into()));
-                continue;
-            };
-            match may_undo(mv, current.as_deref()) {
-                Ok(()) => {
-                    hand_over(
-                        &mut tx,
-                        actor,
-                        &who,
-                        &mv.kind,
-                        &mv.record_id,
-                        mv.to.as_deref(),
-                        Some(&mv.from),
-                    )
-                    .await?;
-                    report.restored += 1;
+        for h in manifest_from_text(&text) {
+            let now_held = current_holders(&mut tx, &actor.workspace_id, &h).await?;
+            let mut back = Vec::new();
+            for mv in h.moves() {
+                let Some(current) = now_held.get(&mv.record_id) else {
+                    report
+                        .skipped
+                        .push((mv.record_id, "the record no longer exists".into()));
+                    continue;
+                };
+                match may_undo(&mv, current.as_deref()) {
+                    Ok(()) => back.push(mv.record_id),
+                    Err(why) => report.skipped.push((mv.record_id, why)),
                 }
-                Err(why) => report.skipped.push((mv.record_id.clone(), why)),
             }
+            give_back(&mut tx, actor, &who, &h, &back).await?;
+            report.restored += back.len();
         }
         work::mark_offboarding_undone(&mut tx, id, now()).await?;
         audit::record(

@@ -618,6 +618,20 @@ pub async fn hand_over_field(
     Ok(moved)
 }
 
+/// Which of `ids` are leads of the workspace (one statement; callers batch).
+pub async fn existing_ids(tx: &mut Tx, workspace_id: &str, ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new("SELECT id FROM leads WHERE workspace_id = ");
+    sql.text_arg(workspace_id).push(" AND id IN ").list(ids);
+    Ok(fetch_all_built!(tx, sql, (String,))
+        .map_err(db_err)?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect())
+}
+
 /// The ids of the leads whose field `field_id` holds `value`, in index order (read from the
 /// field's index alone).
 pub async fn holding_ids(

@@ -369,6 +369,25 @@ pub async fn hand_over_held(
         .map_err(db_err)
 }
 
+/// (id, holder) of those of `ids` that exist: the owner of opportunities, the assignee of tasks
+/// (one statement; callers batch).
+pub async fn holders(
+    tx: &mut Tx,
+    table: WorkTable,
+    workspace_id: &str,
+    ids: &[String],
+) -> Result<Vec<(String, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(match table {
+        WorkTable::Tasks => "SELECT id, assigned_to FROM tasks WHERE workspace_id = ",
+        _ => "SELECT id, user_id FROM opportunities WHERE workspace_id = ",
+    });
+    sql.text_arg(workspace_id).push(" AND id IN ").list(ids);
+    fetch_all_built!(tx, sql, (String, Option<String>)).map_err(db_err)
+}
+
 /// The ids of the open opportunities (or tasks) a member holds, in index order.
 pub async fn held_ids(
     tx: &mut Tx,
