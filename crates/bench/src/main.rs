@@ -239,19 +239,7 @@ async fn setup(cli: &Cli) -> Res<World> {
     let owner_key = s.create_api_key(&owner, "bench").await.map_err(err)?.secret;
     let db = s.db().clone();
     let ws = session.workspace_id.clone();
-    let lead_owner = scalar(
-        &db,
-        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND name = 'Lead Owner'",
-        &ws,
-    )
-    .await?;
-    let status_id = scalar(
-        &db,
-        "SELECT id FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order LIMIT 1",
-        &ws,
-    )
-    .await?;
-    let opp_status = scalar(&db, "SELECT id FROM opportunity_statuses WHERE workspace_id = $1 AND status_type = 'active' LIMIT 1", &ws).await?;
+    let (lead_owner, status_id, opp_status) = workspace_ids(&db, &ws).await?;
     // A limited-visibility custom role: sees leads whose Lead Owner is them.
     let role = s
         .create_role(
@@ -473,28 +461,8 @@ async fn setup(cli: &Cli) -> Res<World> {
     }
     // The limited member's API key.
     let limited_user = members[9].clone();
-    let m = {
-        let mut tx = db.read().await.map_err(err)?;
-        corral_store::queries::memberships::get(&mut tx, &membership_ids[9])
-            .await
-            .map_err(err)?
-            .ok_or("no limited member")?
-    };
-    let limited_actor = {
-        let mut tx = db.read().await.map_err(err)?;
-        corral_services::roles::actor_for(&mut tx, &m)
-            .await
-            .map_err(err)?
-    };
-    let limited_key = s
-        .create_api_key(&limited_actor, "bench")
-        .await
-        .map_err(err)?
-        .secret;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .map_err(err)?;
+    let limited_key = api_key_of(&s, &db, &membership_ids[9]).await?;
+    let http = bench_client()?;
     let mut others = vec![];
     for n in 1..cli.nodes {
         let Some(url) = cli.postgres.clone() else {
@@ -537,6 +505,45 @@ async fn setup(cli: &Cli) -> Res<World> {
     })
 }
 
+/// The Lead Owner field, the first lead status and an active opportunity status.
+async fn workspace_ids(db: &Db, ws: &str) -> Res<(String, String, String)> {
+    let lead_owner = scalar(
+        db,
+        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND name = 'Lead Owner'",
+        ws,
+    )
+    .await?;
+    let status_id = scalar(
+        db,
+        "SELECT id FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order LIMIT 1",
+        ws,
+    )
+    .await?;
+    let opp_status = scalar(db, "SELECT id FROM opportunity_statuses WHERE workspace_id = $1 AND status_type = 'active' LIMIT 1", ws).await?;
+    Ok((lead_owner, status_id, opp_status))
+}
+
+/// A new API key of a member (by membership id).
+async fn api_key_of(s: &corral_services::Services, db: &Db, membership_id: &str) -> Res<String> {
+    let mut tx = db.read().await.map_err(err)?;
+    let m = corral_store::queries::memberships::get(&mut tx, membership_id)
+        .await
+        .map_err(err)?
+        .ok_or("no such member")?;
+    let actor = corral_services::roles::actor_for(&mut tx, &m)
+        .await
+        .map_err(err)?;
+    drop(tx);
+    Ok(s.create_api_key(&actor, "bench").await.map_err(err)?.secret)
+}
+
+fn bench_client() -> Res<reqwest::Client> {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(err)
+}
+
 /// The world of an earlier run's dataset (`--reuse`), put back where P2 and P3 start from.
 async fn reuse(cli: &Cli, dir: std::path::PathBuf, running: corral::Running) -> Res<World> {
     if cli.nodes > 1 {
@@ -551,19 +558,7 @@ async fn reuse(cli: &Cli, dir: std::path::PathBuf, running: corral::Running) -> 
     let owner_key = s.create_api_key(&owner, "bench").await.map_err(err)?.secret;
     let db = s.db().clone();
     let ws = owner.workspace_id.clone();
-    let lead_owner = scalar(
-        &db,
-        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND name = 'Lead Owner'",
-        &ws,
-    )
-    .await?;
-    let status_id = scalar(
-        &db,
-        "SELECT id FROM lead_statuses WHERE workspace_id = $1 ORDER BY sort_order LIMIT 1",
-        &ws,
-    )
-    .await?;
-    let opp_status = scalar(&db, "SELECT id FROM opportunity_statuses WHERE workspace_id = $1 AND status_type = 'active' LIMIT 1", &ws).await?;
+    let (lead_owner, status_id, opp_status) = workspace_ids(&db, &ws).await?;
     let members: Vec<String> = (0..cli.members).map(|i| id("user", i)).collect();
     let membership_ids: Vec<String> = (0..cli.members).map(|i| id("memb", i)).collect();
     {
@@ -593,28 +588,8 @@ async fn reuse(cli: &Cli, dir: std::path::PathBuf, running: corral::Running) -> 
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let limited_user = members[9].clone();
-    let m = {
-        let mut tx = db.read().await.map_err(err)?;
-        corral_store::queries::memberships::get(&mut tx, &membership_ids[9])
-            .await
-            .map_err(err)?
-            .ok_or("no limited member")?
-    };
-    let limited_actor = {
-        let mut tx = db.read().await.map_err(err)?;
-        corral_services::roles::actor_for(&mut tx, &m)
-            .await
-            .map_err(err)?
-    };
-    let limited_key = s
-        .create_api_key(&limited_actor, "bench")
-        .await
-        .map_err(err)?
-        .secret;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .map_err(err)?;
+    let limited_key = api_key_of(&s, &db, &membership_ids[9]).await?;
+    let http = bench_client()?;
     println!("reusing the dataset in {}", dir.display());
     Ok(World {
         dir,

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{engines, key, spawn_demo};
+use crate::helpers::{active_member, engines, key, spawn_demo};
 
 #[tokio::test]
 async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched() {
@@ -834,15 +834,9 @@ async fn handing_over_a_multi_member_field_never_doubles_the_receiver() {
             .await;
         assert!(s.is_success(), "{f}");
         let cf = f["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let user = |n| active_member(&d, "user", n);
         let id = |m: &Value| m["user_id"].as_str().unwrap().to_string();
-        let (leaver, heir, other) = (id(&users[0]), id(&users[1]), id(&users[2]));
+        let (leaver, heir, other) = (id(user(0)), id(user(1)), id(user(2)));
         let mut leads = vec![];
         for team in [
             vec![leaver.clone(), heir.clone()],
@@ -864,7 +858,7 @@ async fn handing_over_a_multi_member_field_never_doubles_the_receiver() {
                 &owner,
                 &format!(
                     "membership/{}/offboard/",
-                    users[0]["membership_id"].as_str().unwrap()
+                    user(0)["membership_id"].as_str().unwrap()
                 ),
                 &json!({"action": "deactivate", "leads": {"mode": "reassign", "user_id": heir}}),
             )
