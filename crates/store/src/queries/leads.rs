@@ -765,7 +765,8 @@ pub async fn assign_field_many(
         }
         ins.push(") AS v");
         crate::execute_built!(tx, ins).map_err(db_err)?;
-        stamp_updated(tx, workspace_id, &ids, by, by_name, now).await?;
     }
+    let ids: Vec<String> = pairs.iter().map(|(l, _)| l.clone()).collect();
+    stamp_updated(tx, workspace_id, &ids, by, by_name, now).await?;
     Ok(())
 }
