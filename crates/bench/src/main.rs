@@ -452,13 +452,7 @@ async fn setup(cli: &Cli) -> Res<World> {
         cli.members,
         started.elapsed().as_secs_f64()
     );
-    // Fresh statistics for the query planner, as after any bulk load.
-    {
-        let mut tx = db.write().await.map_err(err)?;
-        corral_store::on!(&mut tx, c => sqlx::query("ANALYZE").execute(c).await.map(|r| r.rows_affected()))
-            .map_err(err)?;
-        tx.commit().await.map_err(err)?;
-    }
+    after_bulk_load(&db).await?;
     // The limited member's API key.
     let limited_user = members[9].clone();
     let limited_key = api_key_of(&s, &db, &membership_ids[9]).await?;
@@ -503,6 +497,27 @@ async fn setup(cli: &Cli) -> Res<World> {
         limited_key,
         limited_user,
     })
+}
+
+/// What a database gets after a bulk load: fresh statistics for the query planner and, on
+/// PostgreSQL, a vacuum, so the visibility map lets counts read indexes alone (what
+/// autovacuum would do a little later on a live server).
+async fn after_bulk_load(db: &Db) -> Res<()> {
+    match db {
+        Db::Postgres(pool) => {
+            sqlx::query("VACUUM ANALYZE")
+                .execute(pool)
+                .await
+                .map_err(err)?;
+        }
+        Db::Sqlite { .. } => {
+            let mut tx = db.write().await.map_err(err)?;
+            corral_store::on!(&mut tx, c => sqlx::query("ANALYZE").execute(c).await.map(|r| r.rows_affected()))
+                .map_err(err)?;
+            tx.commit().await.map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 /// The Lead Owner field, the first lead status and an active opportunity status.
@@ -582,11 +597,12 @@ async fn reuse(cli: &Cli, dir: std::path::PathBuf, running: corral::Running) -> 
             .map_err(err)?;
         tx.commit().await.map_err(err)?;
     }
-    // Let the server's background checkpoint take in what putting things back wrote, as
-    // after seeding.
+    // Let the server's background checkpoint take in what putting things back wrote (SQLite)
+    // and vacuum (PostgreSQL), as after seeding.
     while !db.checkpoint().await.map_err(err)? {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    after_bulk_load(&db).await?;
     let limited_user = members[9].clone();
     let limited_key = api_key_of(&s, &db, &membership_ids[9]).await?;
     let http = bench_client()?;
