@@ -319,6 +319,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Every object type whose events all members read is one a subscription may ask for:
+    /// the two lists name the same event log's types and must not drift apart.
+    #[test]
+    fn team_event_objects_are_subscribable() {
+        for t in crate::visibility::TEAM_EVENT_OBJECTS {
+            assert!(OBJECT_TYPES.contains(t), "{t} is missing from OBJECT_TYPES");
+        }
+    }
+
     #[test]
     fn events_are_checked_entry_by_entry() {
         let ok = parse_events(&json!([

@@ -236,47 +236,47 @@ async fn name(tx: &mut Tx, user_id: Option<&str>) -> Result<String> {
     })
 }
 
-/// Gives a record from `from` to `to` (None: nobody).
-async fn hand_over(
+/// Moves `ids` of one kind from `from` (None: they have no holder) to `to` (None: nobody) in
+/// batches; team contacts and phone numbers, which are few, one by one. Running a hand-over
+/// and giving it back on undo are both this.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
     tx: &mut Tx,
     actor: &Actor,
     who: &str,
     kind: &RecordKind,
-    record: &str,
     from: Option<&str>,
     to: Option<&str>,
+    ids: &[String],
 ) -> Result<()> {
+    let ws = &actor.workspace_id;
     let t = now();
-    match kind {
-        RecordKind::LeadField(field) => {
-            let mut vals: Vec<String> = leads::field_values(tx, &[record.to_string()])
-                .await?
-                .into_iter()
-                .filter(|v| &v.field_id == field)
-                .map(|v| v.value)
-                .collect();
-            vals.retain(|v| Some(v.as_str()) != from);
-            if let Some(t) = to
-                && !vals.iter().any(|v| v == t)
-            {
-                vals.push(t.to_string());
+    match (kind, work_table(kind)) {
+        (RecordKind::LeadField(field), _) => match (from, to) {
+            (Some(from), to) => {
+                leads::move_field_holder(tx, ws, field, ids, from, to, &actor.user_id, who, t)
+                    .await?
             }
-            leads::set_field_values(tx, record, field, &vals).await?;
-            leads::touch(tx, record, &actor.user_id, who, t).await?;
-        }
-        RecordKind::Opportunity => {
+            (None, Some(to)) => {
+                let pairs: Vec<(String, String)> =
+                    ids.iter().map(|id| (id.clone(), to.to_string())).collect();
+                leads::assign_field_many(tx, ws, field, &pairs, &actor.user_id, who, t).await?
+            }
+            (None, None) => {}
+        },
+        (_, Some(table)) => {
             let n = name(tx, to).await?;
-            work::set_opportunity_owner(tx, record, to, &n, t).await?;
+            work::set_holder_many(tx, table, ids, to, &n, t).await?;
         }
-        RecordKind::Task => {
-            let n = name(tx, to).await?;
-            work::set_task_assignee(tx, record, to, &n, t).await?;
+        (RecordKind::Contact, None) => {
+            for id in ids {
+                corral_store::queries::sharing::set_assignee(tx, id, to, t).await?;
+            }
         }
-        RecordKind::Contact => {
-            corral_store::queries::sharing::set_assignee(tx, record, to, t).await?;
-        }
-        RecordKind::PhoneNumber => {
-            corral_store::queries::phones::set_user(tx, record, to, t).await?;
+        (_, None) => {
+            for id in ids {
+                corral_store::queries::phones::set_user(tx, id, to, t).await?;
+            }
         }
     }
     Ok(())
@@ -330,31 +330,16 @@ async fn hand_over_kind(
     let ids = held_ids(tx, ws, &kind, leaver).await?;
     let dealt = handovers(&kind, ids, leaver, d);
     for h in &dealt {
-        match (&h.kind, work_table(&h.kind)) {
-            (RecordKind::LeadField(field), _) => {
-                leads::move_field_holder(
-                    tx,
-                    ws,
-                    field,
-                    &h.record_ids,
-                    &h.from,
-                    h.to.as_deref(),
-                    &actor.user_id,
-                    who,
-                    t,
-                )
-                .await?;
-            }
-            (_, Some(table)) => {
-                let n = name(tx, h.to.as_deref()).await?;
-                work::set_holder_many(tx, table, &h.record_ids, h.to.as_deref(), &n, t).await?;
-            }
-            (kind, None) => {
-                for id in &h.record_ids {
-                    hand_over(tx, actor, who, kind, id, Some(&h.from), h.to.as_deref()).await?;
-                }
-            }
-        }
+        apply(
+            tx,
+            actor,
+            who,
+            &h.kind,
+            Some(&h.from),
+            h.to.as_deref(),
+            &h.record_ids,
+        )
+        .await?;
     }
     Ok(dealt)
 }
@@ -402,60 +387,6 @@ async fn current_holders(
         }
     }
     Ok(out)
-}
-
-/// Gives the records of a hand-over back to whom it took them from (they are all still with
-/// its receiver), in batches.
-async fn give_back(
-    tx: &mut Tx,
-    actor: &Actor,
-    who: &str,
-    h: &Handover,
-    ids: &[String],
-) -> Result<()> {
-    let t = now();
-    match (&h.kind, work_table(&h.kind)) {
-        (RecordKind::LeadField(field), _) => match &h.to {
-            Some(to) => {
-                leads::move_field_holder(
-                    tx,
-                    &actor.workspace_id,
-                    field,
-                    ids,
-                    to,
-                    Some(&h.from),
-                    &actor.user_id,
-                    who,
-                    t,
-                )
-                .await?
-            }
-            None => {
-                let pairs: Vec<(String, String)> =
-                    ids.iter().map(|id| (id.clone(), h.from.clone())).collect();
-                leads::assign_field_many(
-                    tx,
-                    &actor.workspace_id,
-                    field,
-                    &pairs,
-                    &actor.user_id,
-                    who,
-                    t,
-                )
-                .await?
-            }
-        },
-        (_, Some(table)) => {
-            let n = name(tx, Some(&h.from)).await?;
-            work::set_holder_many(tx, table, ids, Some(&h.from), &n, t).await?;
-        }
-        (kind, None) => {
-            for id in ids {
-                hand_over(tx, actor, who, kind, id, h.to.as_deref(), Some(&h.from)).await?;
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Services {
@@ -817,7 +748,17 @@ impl Services {
                     Err(why) => report.skipped.push((mv.record_id, why)),
                 }
             }
-            give_back(&mut tx, actor, &who, &h, &back).await?;
+            // Back to whom the hand-over took them from (they are all still with its receiver).
+            apply(
+                &mut tx,
+                actor,
+                &who,
+                &h.kind,
+                h.to.as_deref(),
+                Some(&h.from),
+                &back,
+            )
+            .await?;
             report.restored += back.len();
         }
         work::mark_offboarding_undone(&mut tx, id, now()).await?;

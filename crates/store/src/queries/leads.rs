@@ -733,11 +733,11 @@ pub async fn assign_field_many(
     // Batches of a few hundred (SQLite runs huge IN lists and VALUES slower); on PostgreSQL
     // every statement names the workspace so its keys (which lead with it) are used.
     for chunk in pairs.chunks(write_batch(tx)) {
-        let ids: Vec<String> = chunk.iter().map(|(l, _)| l.clone()).collect();
         // The caller picked leads with no value in the field, inside this transaction. On
         // SQLite (one writer) that still holds; on PostgreSQL another transaction may have
         // given one a value since, which this replaces.
         if matches!(tx, Tx::Postgres(_)) {
+            let ids: Vec<String> = chunk.iter().map(|(l, _)| l.clone()).collect();
             let mut del = Sql::new("DELETE FROM lead_field_values WHERE workspace_id = ");
             del.text_arg(workspace_id)
                 .push(" AND field_id = ")

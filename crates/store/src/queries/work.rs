@@ -518,38 +518,6 @@ pub async fn list_activities(
     fetch_all_built!(tx, sql, ActivityRow).map_err(db_err)
 }
 
-pub async fn set_opportunity_owner(
-    tx: &mut Tx,
-    id: &str,
-    user_id: Option<&str>,
-    user_name: &str,
-    now: crate::model::Ts,
-) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE opportunities SET user_id = $2, user_name = $3, date_updated = $4 WHERE id = $1")
-        .bind(id).bind(user_id).bind(user_name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
-    Ok(())
-}
-
-pub async fn set_task_assignee(
-    tx: &mut Tx,
-    id: &str,
-    user_id: Option<&str>,
-    user_name: &str,
-    now: crate::model::Ts,
-) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE tasks SET assigned_to = $2, assigned_to_name = $3, date_updated = $4 WHERE id = $1")
-        .bind(id).bind(user_id).bind(user_name).bind(now).execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
-    Ok(())
-}
-
-pub async fn opportunity_owner(tx: &mut Tx, id: &str) -> Result<Option<Option<String>>> {
-    on!(tx, c => sqlx::query_scalar("SELECT user_id FROM opportunities WHERE id = $1").bind(id).fetch_optional(c).await).map_err(db_err)
-}
-
-pub async fn task_assignee(tx: &mut Tx, id: &str) -> Result<Option<Option<String>>> {
-    on!(tx, c => sqlx::query_scalar("SELECT assigned_to FROM tasks WHERE id = $1").bind(id).fetch_optional(c).await).map_err(db_err)
-}
-
 /// Keeps an offboarding with its manifest (JSON).
 pub async fn insert_offboarding(
     tx: &mut Tx,
