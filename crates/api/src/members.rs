@@ -713,8 +713,8 @@ async fn list_offboardings(
     State(st): State<ApiState>,
     ApiActor(actor): ApiActor,
 ) -> Result<Response, ApiError> {
-    let rows = st.services.list_offboardings(&actor).await?;
-    Ok(Json(json!({"data": rows.iter().map(|r| offboarding_json(r, None)).collect::<Vec<_>>(), "has_more": false})).into_response())
+    let (rows, more) = st.services.list_offboardings(&actor).await?;
+    Ok(Json(json!({"data": rows.iter().map(|r| offboarding_json(r, None)).collect::<Vec<_>>(), "has_more": more})).into_response())
 }
 
 async fn get_offboarding(

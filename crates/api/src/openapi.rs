@@ -1337,7 +1337,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/offboarding/",
         id: "listOffboardings",
-        summary: "The workspace's offboardings, newest first (without manifests)",
+        summary: "The workspace's 100 newest offboardings (without manifests); `has_more` says there are older ones",
         tag: "Offboarding",
         ok: (200, Some("OffboardingList")),
         body: None,

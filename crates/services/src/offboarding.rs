@@ -685,10 +685,16 @@ impl Services {
     }
 
     /// The workspace's offboardings, newest first (for the history with Undo).
-    pub async fn list_offboardings(&self, actor: &Actor) -> Result<Vec<OffboardingRow>> {
+    /// The 100 newest, and whether there are older ones.
+    pub async fn list_offboardings(&self, actor: &Actor) -> Result<(Vec<OffboardingRow>, bool)> {
+        const SHOWN: usize = 100;
         rules::require_member_admin(actor)?;
         let mut tx = self.db().read().await?;
-        Ok(work::list_offboardings(&mut tx, &actor.workspace_id, 100).await?)
+        let mut rows =
+            work::list_offboardings(&mut tx, &actor.workspace_id, SHOWN as i64 + 1).await?;
+        let more = rows.len() > SHOWN;
+        rows.truncate(SHOWN);
+        Ok((rows, more))
     }
 
     /// One offboarding with its manifest.

@@ -281,7 +281,7 @@ async fn history_page(
     notice: Option<String>,
 ) -> Response {
     let rows = match st.services.list_offboardings(&web.actor).await {
-        Ok(r) => r,
+        Ok((r, _)) => r,
         Err(e) => return message(status_of(&e), "Something went wrong", &explain(&e), None),
     };
     let names: HashMap<String, String> = st

@@ -239,6 +239,7 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
         let (_, list) = app.get(&owner, "offboarding/").await;
         assert_eq!(list["data"][0]["id"], oid.as_str());
         assert_eq!(list["data"][0]["moved"], 14);
+        assert_eq!(list["has_more"], false);
         assert!(list["data"][0].get("manifest").is_none());
         let (s, _) = app
             .get(
