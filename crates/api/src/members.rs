@@ -484,11 +484,9 @@ fn log_filter(p: &Params) -> Result<(AuditFilter, i64), ApiError> {
         request_id: s("request_id"),
         ..Default::default()
     };
-    // A lead's own events (its creation, changes and deletion) by `lead_id`.
-    if let Some(l) = s("lead_id") {
-        f.object_type = Some("lead".into());
-        f.object_id = Some(l);
-    }
+    // Everything about a lead by `lead_id`: its own events and those of its contacts,
+    // opportunities, tasks and activities.
+    f.lead_id = s("lead_id");
     for (k, lower) in [
         ("date_updated__gt", true),
         ("date_updated__gte", true),

@@ -777,7 +777,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/event/",
         id: "listEvents",
-        summary: "Event log; cursor pagination",
+        summary: "Event log: team objects, and leads with their contacts, opportunities, tasks and activities as lead visibility allows (`lead_id` filters to one lead); cursor pagination",
         tag: "Events",
         ok: (200, Some("EventList")),
         body: None,

@@ -22,6 +22,15 @@ pub const TEAM_EVENT_OBJECTS: &[&str] = &[
     "pipeline",
 ];
 
+/// Whether events of `object_type` concern one lead: the lead itself or one of its contacts,
+/// opportunities, tasks or activities. Those events follow lead visibility and carry the
+/// lead's id.
+pub fn is_lead_event(object_type: &str) -> bool {
+    matches!(object_type, "lead" | "contact" | "opportunity")
+        || object_type.starts_with("task.")
+        || object_type.starts_with("activity.")
+}
+
 /// The leads a member may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeadScope {

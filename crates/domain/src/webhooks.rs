@@ -6,6 +6,8 @@
 //! combined with `and`, `or` and `not`; leaves are `equals`, `not_equals`, `contains`,
 //! `one_of` and `is_null`.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use serde_json::Value;
 
 use crate::error::DomainError;
@@ -20,6 +22,14 @@ const MAX_DEPTH: usize = 8;
 /// The object types Corral writes events for (what a subscription may ask for).
 pub const OBJECT_TYPES: &[&str] = &[
     "lead",
+    "contact",
+    "opportunity",
+    "task.lead",
+    "activity.note",
+    "activity.call",
+    "activity.email",
+    "activity.meeting",
+    "activity.sms",
     "membership",
     "role",
     "group",
@@ -276,8 +286,84 @@ pub fn parse_events(v: &Value) -> Result<Vec<EventSpec>, DomainError> {
     Ok(out)
 }
 
-/// Checks a target URL: absolute `http` or `https`, with a host, no credentials, no spaces.
-pub fn check_url(url: &str) -> Result<(), DomainError> {
+/// Checks a target URL: absolute `http` or `https`, with a host, no credentials, no spaces;
+/// unless `private_networks` is allowed, not a loopback, private or link-local address (by
+/// number, or `localhost`). Names are checked again when a delivery resolves them.
+pub fn check_destination(url: &str, private_networks: bool) -> Result<(), DomainError> {
+    let host = check_url(url)?;
+    if private_networks {
+        return Ok(());
+    }
+    let host = host.to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    let private = match host.parse::<IpAddr>() {
+        Ok(ip) => !is_public(ip),
+        Err(_) => host == "localhost" || host.ends_with(".localhost"),
+    };
+    if private {
+        return Err(DomainError::field(
+            "url",
+            format!(
+                "Deliveries to '{host}' would stay inside the server's own network, which this server does not allow (its operator can with CORRAL_WEBHOOK_PRIVATE_NETWORKS=allow)."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether deliveries may reach `ip` when private networks are not allowed: an address on
+/// the public internet. Refused: unspecified, loopback, private (RFC 1918, IPv6 unique
+/// local), shared (carrier-grade NAT), link-local (where cloud metadata services answer),
+/// benchmarking, documentation, reserved, broadcast and multicast addresses, and IPv6 forms
+/// of any of those IPv4 ones.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_v4(v4);
+            }
+            let s = v6.segments();
+            let embeds_v4 = (s[0] == 0x64 && s[1] == 0xff9b) // NAT64
+                || s[0] == 0x2002 // 6to4
+                || s[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible
+            if embeds_v4 && !v6.is_unspecified() && !v6.is_loopback() {
+                let o = v6.octets();
+                let at = if s[0] == 0x2002 { 2 } else { 12 };
+                return is_public_v4(Ipv4Addr::new(o[at], o[at + 1], o[at + 2], o[at + 3]));
+            }
+            !(v6.is_unspecified()
+                || v6.is_loopback()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x0100 && s[1..4] == [0, 0, 0])) // discard-only
+        }
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(a == 0 // "this network"
+        || a == 10
+        || a == 127
+        || (a == 100 && (64..128).contains(&b)) // shared address space
+        || (a == 169 && b == 254) // link-local, cloud metadata
+        || (a == 172 && (16..32).contains(&b))
+        || (a == 192 && b == 0 && c == 0) // protocol assignments
+        || (a == 192 && b == 0 && c == 2) // documentation
+        || (a == 192 && b == 168)
+        || (a == 198 && (18..20).contains(&b)) // benchmarking
+        || (a == 198 && b == 51 && c == 100) // documentation
+        || (a == 203 && b == 0 && c == 113) // documentation
+        || a >= 224) // multicast, reserved, broadcast
+}
+
+/// Checks a target URL's form: absolute `http` or `https`, with a host, no credentials, no
+/// spaces. Returns the host (without brackets for IPv6).
+pub fn check_url(url: &str) -> Result<&str, DomainError> {
     let bad = |m: &str| DomainError::field("url", m.to_string());
     if url.len() > 2000 {
         return Err(bad("The URL may be at most 2000 characters long."));
@@ -311,7 +397,7 @@ pub fn check_url(url: &str) -> Result<(), DomainError> {
     if port.is_some_and(|p| p.parse::<u16>().map_or(true, |n| n == 0)) {
         return Err(bad("The URL's port is not a number from 1 to 65535."));
     }
-    Ok(())
+    Ok(host)
 }
 
 #[cfg(test)]
@@ -343,7 +429,7 @@ mod tests {
             (json!({"object_type": "lead"}), "events"),
             (json!([{"object_type": "lead"}]), "events[0].action"),
             (
-                json!([{"object_type": "opportunity", "action": "created"}]),
+                json!([{"object_type": "sequence", "action": "created"}]),
                 "events[0].object_type",
             ),
             (
@@ -430,5 +516,46 @@ mod tests {
         ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn private_destinations_are_refused_unless_allowed() {
+        for private in [
+            "http://127.0.0.1:8081/in",
+            "http://[::1]:9000/",
+            "http://localhost/",
+            "http://LOCALHOST./x",
+            "http://api.localhost/",
+            "http://10.1.2.3/",
+            "http://172.16.0.1/",
+            "http://192.168.1.10/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://[64:ff9b::a00:1]/",
+            "http://[2002:c0a8:101::1]/",
+            "http://224.0.0.1/",
+        ] {
+            let e = check_destination(private, false).expect_err(private);
+            assert!(
+                e.to_string().contains("CORRAL_WEBHOOK_PRIVATE_NETWORKS"),
+                "{e}"
+            );
+            assert!(check_destination(private, true).is_ok(), "{private}");
+        }
+        for public in [
+            "https://hooks.example.com/close",
+            "http://93.184.216.34/",
+            "http://[2606:2800:220:1:248:1893:25c8:1946]/",
+            "http://172.32.0.1/",
+            "http://[64:ff9b::5db8:d822]/",
+        ] {
+            assert!(check_destination(public, false).is_ok(), "{public}");
+        }
+        assert!(check_destination("ftp://example.com/", true).is_err());
     }
 }

@@ -269,6 +269,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
             },
             job_lease: job_lease(),
             rate_limit: config.rate_limit,
+            webhook_private_networks: config.webhooks.private_networks,
             ..ServiceConfig::default()
         },
     );
@@ -280,7 +281,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let jobs = spawn_jobs_worker(services.clone());
     let hooks = webhook::spawn_worker(
         services.clone(),
-        webhook::HttpSender::new(config.webhooks.timeout)?,
+        webhook::HttpSender::new(config.webhooks.timeout, config.webhooks.private_networks)?,
         config.webhooks,
     );
     let cluster = tokio::spawn(services.clone().run_presence_cluster());

@@ -106,6 +106,26 @@ fn rate_limit() -> Option<corral_services::ratelimit::RateLimits> {
     }
 }
 
+/// `CORRAL_WEBHOOK_PRIVATE_NETWORKS=allow` lets webhooks reach loopback, private and
+/// link-local addresses; unset or `deny`, deliveries go only to the public internet.
+fn webhook_policy() -> corral_services::webhooks::Policy {
+    let private_networks = match std::env::var("CORRAL_WEBHOOK_PRIVATE_NETWORKS")
+        .unwrap_or_default()
+        .trim()
+    {
+        "" | "deny" => false,
+        "allow" => true,
+        other => {
+            eprintln!("error: CORRAL_WEBHOOK_PRIVATE_NETWORKS is 'allow' or 'deny', not '{other}'");
+            std::process::exit(2);
+        }
+    };
+    corral_services::webhooks::Policy {
+        private_networks,
+        ..Default::default()
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     init_logging();
@@ -128,7 +148,7 @@ async fn main() -> ExitCode {
                 smtp: smtp_config(),
                 invitation_ttl: invitation_ttl(),
                 rate_limit: rate_limit(),
-                webhooks: Default::default(),
+                webhooks: webhook_policy(),
             };
             match corral::start(config).await {
                 Ok(running) => {

@@ -46,6 +46,17 @@ pub(crate) async fn record(
     c: Change<'_>,
 ) -> Result<()> {
     let fields = changed_fields(&c.before, &c.after);
+    // The lead an entry concerns: a lead itself, or the lead its record's snapshot names.
+    let lead_id = if c.object_type == "lead" {
+        Some(c.object_id.to_string())
+    } else if corral_domain::visibility::is_lead_event(c.object_type) {
+        [&c.after, &c.before]
+            .iter()
+            .find_map(|v| v.get("lead_id").and_then(Value::as_str))
+            .map(str::to_string)
+    } else {
+        None
+    };
     let row = AuditRow {
         id: Kind::Event.new_id(),
         organization_id: organization_id.to_string(),
@@ -61,6 +72,7 @@ pub(crate) async fn record(
         previous_data: c.before.to_string(),
         data: c.after.to_string(),
         date_created: now(),
+        lead_id,
     };
     team::insert_audit(tx, &row).await?;
     crate::webhooks::enqueue(tx, &row).await
@@ -109,7 +121,7 @@ pub fn event_json(a: &AuditRow) -> Value {
         "request_id": a.request_id,
         "object_type": a.object_type,
         "object_id": a.object_id,
-        "lead_id": if a.object_type == "lead" { json!(a.object_id) } else { Value::Null },
+        "lead_id": a.lead_id,
         "action": a.action,
         "changed_fields": a.changed_fields.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
         "data": parse(&a.data),
@@ -174,13 +186,13 @@ impl Services {
         if corral_domain::visibility::TEAM_EVENT_OBJECTS.contains(&e.object_type.as_str()) {
             return Ok(e);
         }
-        // A lead's event is there for those who may see the lead now.
-        if e.object_type == "lead"
+        // An event about a lead or its records is there for those who may see the lead now.
+        if let Some(lead_id) = &e.lead_id
             && (matches!(actor.lead_scope, corral_domain::visibility::LeadScope::All)
                 || corral_store::queries::leads::get(
                     &mut tx,
                     &actor.workspace_id,
-                    &e.object_id,
+                    lead_id,
                     &actor.lead_scope,
                 )
                 .await?

@@ -390,28 +390,36 @@ impl Services {
             let (emails, phones) = contact_channels(c)?;
             let contact_id = format!("cont_{}", random_base62(43));
             let custom = apply_object_custom(tx, actor, "contact", "{}", &c.custom).await?;
-            leads::insert_contact(
+            let row = ContactRow {
+                id: contact_id.clone(),
+                workspace_id: actor.workspace_id.clone(),
+                lead_id: lead.id.clone(),
+                name: c.name.clone(),
+                title: c.title.clone(),
+                emails: labelled(&c.emails, "email").to_string(),
+                phones: labelled(&c.phones, "phone").to_string(),
+                urls: "[]".into(),
+                custom,
+                created_by: Some(actor.user_id.clone()),
+                updated_by: Some(actor.user_id.clone()),
+                created_by_name: who.clone(),
+                updated_by_name: who.clone(),
+                date_created: t,
+                date_updated: t,
+            };
+            leads::insert_contact(tx, &row).await?;
+            write_channels(tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
+            let after = contact_snapshot(&row);
+            crate::audit::by_actor(
                 tx,
-                &ContactRow {
-                    id: contact_id.clone(),
-                    workspace_id: actor.workspace_id.clone(),
-                    lead_id: lead.id.clone(),
-                    name: c.name.clone(),
-                    title: c.title.clone(),
-                    emails: labelled(&c.emails, "email").to_string(),
-                    phones: labelled(&c.phones, "phone").to_string(),
-                    urls: "[]".into(),
-                    custom,
-                    created_by: Some(actor.user_id.clone()),
-                    updated_by: Some(actor.user_id.clone()),
-                    created_by_name: who.clone(),
-                    updated_by_name: who.clone(),
-                    date_created: t,
-                    date_updated: t,
-                },
+                actor,
+                "contact",
+                &contact_id,
+                "created",
+                json!({}),
+                after,
             )
             .await?;
-            write_channels(tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
         }
         self.auto_assign_in(tx, actor, &lead.id).await?;
         let view = load_lead_views(tx, &actor.workspace_id, vec![lead])
@@ -772,6 +780,17 @@ impl Services {
         };
         leads::insert_contact(&mut tx, &row).await?;
         write_channels(&mut tx, &row.id, &actor.workspace_id, &emails, &phones).await?;
+        let after = contact_snapshot(&row);
+        crate::audit::by_actor(
+            &mut tx,
+            actor,
+            "contact",
+            &row.id,
+            "created",
+            json!({}),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -803,6 +822,7 @@ impl Services {
         .await?
         .pop()
         .ok_or_else(|| ServiceError::not_found("Contact"))?;
+        let before = contact_snapshot(&row);
         let current = |json_text: &str, key: &str| -> Vec<(String, String)> {
             serde_json::from_str::<Value>(json_text)
                 .ok()
@@ -838,13 +858,16 @@ impl Services {
         row.date_updated = now();
         leads::update_contact(&mut tx, &row).await?;
         write_channels(&mut tx, &row.id, &actor.workspace_id, &e, &p).await?;
+        let after = contact_snapshot(&row);
+        crate::audit::by_actor(&mut tx, actor, "contact", &row.id, "updated", before, after)
+            .await?;
         tx.commit().await?;
         Ok(row)
     }
 
     pub async fn delete_contact(&self, actor: &Actor, id: &str) -> Result<()> {
         let mut tx = self.db().write().await?;
-        leads::list_contacts(
+        let row = leads::list_contacts(
             &mut tx,
             &actor.workspace_id,
             &actor.lead_scope,
@@ -857,9 +880,28 @@ impl Services {
         .pop()
         .ok_or_else(|| ServiceError::not_found("Contact"))?;
         leads::delete_contact(&mut tx, id).await?;
+        let before = contact_snapshot(&row);
+        crate::audit::by_actor(&mut tx, actor, "contact", id, "deleted", before, json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// JSON text as stored (a list or an object), or null.
+pub(crate) fn stored_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// What a contact event records.
+fn contact_snapshot(c: &ContactRow) -> Value {
+    json!({
+        "lead_id": c.lead_id,
+        "name": c.name,
+        "title": c.title,
+        "emails": stored_json(&c.emails),
+        "phones": stored_json(&c.phones),
+        "custom": stored_json(&c.custom),
+    })
 }
 
 /// What a lead event records: the fields people change through the API.

@@ -58,6 +58,8 @@ pub struct ServiceConfig {
     pub job_lease: chrono::Duration,
     /// API rate limits; None lets every request through.
     pub rate_limit: Option<ratelimit::RateLimits>,
+    /// Whether webhook subscriptions may point at loopback, private and link-local addresses.
+    pub webhook_private_networks: bool,
 }
 
 impl Default for ServiceConfig {
@@ -71,6 +73,7 @@ impl Default for ServiceConfig {
             invitation_ttl: chrono::Duration::days(7),
             job_lease: chrono::Duration::seconds(60),
             rate_limit: None,
+            webhook_private_networks: false,
         }
     }
 }

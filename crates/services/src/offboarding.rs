@@ -19,7 +19,7 @@ use corral_store::queries::work::{self, WorkTable};
 use corral_store::queries::{auth, custom_fields, memberships, users};
 use corral_store::{Tx, now};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::audit::{self, Change};
 use crate::{Result, ServiceError, Services};
@@ -238,7 +238,9 @@ async fn name(tx: &mut Tx, user_id: Option<&str>) -> Result<String> {
 
 /// Moves `ids` of one kind from `from` (None: they have no holder) to `to` (None: nobody) in
 /// batches; team contacts and phone numbers, which are few, one by one. Running a hand-over
-/// and giving it back on undo are both this.
+/// and giving it back on undo are both this. A lead field is a set of members: a lead that
+/// held `to` already only loses `from` (those are returned), and giving a value back adds it
+/// beside the others.
 #[allow(clippy::too_many_arguments)]
 async fn apply(
     tx: &mut Tx,
@@ -248,22 +250,32 @@ async fn apply(
     from: Option<&str>,
     to: Option<&str>,
     ids: &[String],
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let ws = &actor.workspace_id;
     let t = now();
     match (kind, work_table(kind)) {
-        (RecordKind::LeadField(field), _) => match (from, to) {
-            (Some(from), to) => {
-                leads::move_field_holder(tx, ws, field, ids, from, to, &actor.user_id, who, t)
-                    .await?
-            }
-            (None, Some(to)) => {
-                let pairs: Vec<(String, String)> =
-                    ids.iter().map(|id| (id.clone(), to.to_string())).collect();
-                leads::assign_field_many(tx, ws, field, &pairs, &actor.user_id, who, t).await?
-            }
-            (None, None) => {}
-        },
+        (RecordKind::LeadField(field), _) => {
+            return match (from, to) {
+                (Some(from), to) => Ok(leads::move_field_holder(
+                    tx,
+                    ws,
+                    field,
+                    ids,
+                    from,
+                    to,
+                    &actor.user_id,
+                    who,
+                    t,
+                )
+                .await?),
+                (None, Some(to)) => {
+                    leads::add_field_value_many(tx, ws, field, ids, to, &actor.user_id, who, t)
+                        .await?;
+                    Ok(vec![])
+                }
+                (None, None) => Ok(vec![]),
+            };
+        }
         (_, Some(table)) => {
             let n = name(tx, to).await?;
             work::set_holder_many(tx, table, ids, to, &n, t).await?;
@@ -279,7 +291,7 @@ async fn apply(
             }
         }
     }
-    Ok(())
+    Ok(vec![])
 }
 
 /// Hands over everything of one kind the leaver holds as `d` says, and returns the manifest's
@@ -303,34 +315,41 @@ async fn hand_over_kind(
         Disposition::Reassign(u) => Some(Some(u.as_str())),
         Disposition::RoundRobin(_) => None,
     };
+    let group = |to: Option<&str>, record_ids: Vec<String>| Handover {
+        kind: kind.clone(),
+        from: leaver.to_string(),
+        to: to.map(str::to_string),
+        record_ids,
+    };
     if let Some(to) = whole {
         let moved = match (&kind, work_table(&kind)) {
-            (RecordKind::LeadField(field), _) => Some(
-                leads::hand_over_field(tx, ws, field, leaver, to, &actor.user_id, who, t).await?,
-            ),
+            (RecordKind::LeadField(field), _) => {
+                // Leads that held the receiver already only lose the leaver: their entry says
+                // so (to nobody), and undo gives the leaver back beside the receiver.
+                let (received, lost) =
+                    leads::hand_over_field(tx, ws, field, leaver, to, &actor.user_id, who, t)
+                        .await?;
+                Some(vec![group(to, received), group(None, lost)])
+            }
             (_, Some(table)) => {
                 let n = name(tx, to).await?;
-                Some(work::hand_over_held(tx, table, ws, leaver, to, &n, t).await?)
+                let ids = work::hand_over_held(tx, table, ws, leaver, to, &n, t).await?;
+                Some(vec![group(to, ids)])
             }
             _ => None,
         };
-        if let Some(record_ids) = moved {
-            return Ok(if record_ids.is_empty() {
-                vec![]
-            } else {
-                vec![Handover {
-                    kind,
-                    from: leaver.to_string(),
-                    to: to.map(str::to_string),
-                    record_ids,
-                }]
-            });
+        if let Some(groups) = moved {
+            return Ok(groups
+                .into_iter()
+                .filter(|h| !h.record_ids.is_empty())
+                .collect());
         }
     }
     let ids = held_ids(tx, ws, &kind, leaver).await?;
-    let dealt = handovers(&kind, ids, leaver, d);
-    for h in &dealt {
-        apply(
+    let mut out = Vec::new();
+    let mut lost = Vec::new();
+    for mut h in handovers(&kind, ids, leaver, d) {
+        let kept = apply(
             tx,
             actor,
             who,
@@ -340,19 +359,39 @@ async fn hand_over_kind(
             &h.record_ids,
         )
         .await?;
+        if !kept.is_empty() {
+            let kept: HashSet<&String> = kept.iter().collect();
+            h.record_ids.retain(|id| !kept.contains(id));
+            lost.extend(kept.into_iter().cloned());
+        }
+        if !h.record_ids.is_empty() {
+            out.push(h);
+        }
     }
-    Ok(dealt)
+    if !lost.is_empty() {
+        out.push(group(None, lost));
+    }
+    Ok(out)
 }
 
 /// Who holds each record of a hand-over now, for undo (absent: the record no longer exists).
-/// For a lead field: the receiver if still there, else any member in it, else nobody. Read
-/// in batches.
+/// For a lead field: the receiver if still there, else any member in it, else nobody; but a
+/// field of several members that lost the leaver to nobody counts as untouched unless the
+/// leaver is back (the others in it may have been there all along). Read in batches.
 async fn current_holders(
     tx: &mut Tx,
     workspace_id: &str,
     h: &Handover,
 ) -> Result<HashMap<String, Option<String>>> {
     let mut out = HashMap::new();
+    let several = match &h.kind {
+        RecordKind::LeadField(field) if h.to.is_none() => {
+            custom_fields::get(tx, workspace_id, field)
+                .await?
+                .is_some_and(|f| f.accepts_multiple_values)
+        }
+        _ => false,
+    };
     for chunk in h.record_ids.chunks(leads::BATCH) {
         match (&h.kind, work_table(&h.kind)) {
             (RecordKind::LeadField(field), _) => {
@@ -366,6 +405,7 @@ async fn current_holders(
                     let held = vals.remove(&id).unwrap_or_default();
                     let now = match &h.to {
                         Some(t) if held.contains(t) => Some(t.clone()),
+                        None if several => held.into_iter().find(|v| *v == h.from),
                         _ => held.into_iter().next(),
                     };
                     out.insert(id, now);

@@ -35,6 +35,9 @@ pub struct Policy {
     pub pause_after: i64,
     /// How long one attempt may take.
     pub timeout: std::time::Duration,
+    /// Whether deliveries may go to loopback, private and link-local addresses (off: only to
+    /// the public internet, so a subscription cannot reach into the server's own network).
+    pub private_networks: bool,
 }
 
 impl Default for Policy {
@@ -45,6 +48,7 @@ impl Default for Policy {
             max_attempts: 80,
             pause_after: 20,
             timeout: std::time::Duration::from_secs(15),
+            private_networks: false,
         }
     }
 }
@@ -245,7 +249,7 @@ impl Services {
         verify_ssl: bool,
     ) -> Result<WebhookView> {
         require_admin(actor)?;
-        rules::check_url(url)?;
+        rules::check_destination(url, self.config().webhook_private_networks)?;
         rules::parse_events(events)?;
         let mut tx = self.db().write().await?;
         if store::list(&mut tx, &actor.workspace_id).await?.len() >= rules::MAX_SUBSCRIPTIONS {
@@ -305,7 +309,7 @@ impl Services {
     ) -> Result<WebhookView> {
         require_admin(actor)?;
         if let Some(u) = &patch.url {
-            rules::check_url(u)?;
+            rules::check_destination(u, self.config().webhook_private_networks)?;
         }
         if let Some(e) = &patch.events {
             rules::parse_events(e)?;

@@ -8,9 +8,64 @@ use corral_store::model::{ActivityRow, OppStatusRow, OpportunityRow, TaskRow};
 use corral_store::queries::work::{self, WorkFilter, WorkTable};
 use corral_store::queries::{leads, users};
 use corral_store::{Tx, now};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{Result, ServiceError, Services};
+
+/// What an opportunity event records, with its status's label and type (what webhook filters
+/// on "won" look at).
+fn opportunity_snapshot(o: &OpportunityRow, statuses: &[OppStatusRow]) -> Value {
+    let status = statuses.iter().find(|s| s.id == o.status_id);
+    json!({
+        "lead_id": o.lead_id,
+        "contact_id": o.contact_id,
+        "user_id": o.user_id,
+        "user_name": o.user_name,
+        "status_id": o.status_id,
+        "status_label": status.map(|s| s.label.as_str()),
+        "status_type": status.map(|s| s.status_type.as_str()),
+        "value": o.value,
+        "value_period": o.value_period,
+        "value_currency": o.value_currency,
+        "confidence": o.confidence,
+        "note": o.note,
+        "date_won": o.date_won,
+        "custom": crate::leads::stored_json(&o.custom),
+    })
+}
+
+/// What a task event (`task.lead`) records.
+fn task_snapshot(t: &TaskRow) -> Value {
+    json!({
+        "lead_id": t.lead_id,
+        "contact_id": t.contact_id,
+        "assigned_to": t.assigned_to,
+        "assigned_to_name": t.assigned_to_name,
+        "text": t.text,
+        "date": t.due_date,
+        "is_complete": t.is_complete,
+    })
+}
+
+/// An activity's event type: `activity.note`, `activity.call`…
+fn activity_event_type(a: &ActivityRow) -> String {
+    format!("activity.{}", a.activity_type.to_ascii_lowercase())
+}
+
+/// What an activity event records.
+fn activity_snapshot(a: &ActivityRow) -> Value {
+    json!({
+        "lead_id": a.lead_id,
+        "contact_id": a.contact_id,
+        "_type": a.activity_type,
+        "user_id": a.user_id,
+        "user_name": a.user_name,
+        "note": a.body,
+        "subject": a.subject,
+        "direction": a.direction,
+        "duration": a.duration,
+    })
+}
 
 /// Opportunity statuses of the default pipeline: (label, type).
 pub const DEFAULT_OPP_STATUSES: [(&str, &str); 3] =
@@ -198,6 +253,7 @@ impl Services {
         let mut tx = self.db().write().await?;
         let who = name_of(&mut tx, &actor.user_id).await?;
         let statuses = work::opp_statuses(&mut tx, &actor.workspace_id).await?;
+        let mut before = json!({});
         let mut row = match id {
             Some(id) => {
                 let f = WorkFilter {
@@ -219,6 +275,7 @@ impl Services {
                     row.user_id.as_deref(),
                     Permission::ManageOthersOpportunities,
                 )?;
+                before = opportunity_snapshot(&row, &statuses);
                 row
             }
             None => {
@@ -320,6 +377,18 @@ impl Services {
         } else {
             work::insert_opportunity(&mut tx, &row).await?;
         }
+        let after = opportunity_snapshot(&row, &statuses);
+        let action = if id.is_some() { "updated" } else { "created" };
+        crate::audit::by_actor(
+            &mut tx,
+            actor,
+            "opportunity",
+            &row.id,
+            action,
+            before,
+            after,
+        )
+        .await?;
         let view = self.opp_view(&mut tx, actor, row).await?;
         tx.commit().await?;
         Ok(view)
@@ -367,6 +436,7 @@ impl Services {
     ) -> Result<TaskRow> {
         let mut tx = self.db().write().await?;
         let who = name_of(&mut tx, &actor.user_id).await?;
+        let mut before = json!({});
         let mut row = match id {
             Some(id) => {
                 let f = WorkFilter {
@@ -380,6 +450,7 @@ impl Services {
                         .ok_or_else(|| ServiceError::not_found("Task"))?;
                 actor
                     .may_change_record(row.assigned_to.as_deref(), Permission::ManageOthersTasks)?;
+                before = task_snapshot(&row);
                 row
             }
             None => {
@@ -433,6 +504,9 @@ impl Services {
         } else {
             work::insert_task(&mut tx, &row).await?;
         }
+        let action = if id.is_some() { "updated" } else { "created" };
+        let after = task_snapshot(&row);
+        crate::audit::by_actor(&mut tx, actor, "task.lead", &row.id, action, before, after).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -480,6 +554,7 @@ impl Services {
     ) -> Result<ActivityRow> {
         let mut tx = self.db().write().await?;
         let who = name_of(&mut tx, &actor.user_id).await?;
+        let mut before = json!({});
         let mut row = match id {
             Some(id) => {
                 let f = WorkFilter {
@@ -501,6 +576,7 @@ impl Services {
                     row.user_id.as_deref(),
                     Permission::ManageOthersActivities,
                 )?;
+                before = activity_snapshot(&row);
                 row
             }
             None => {
@@ -557,6 +633,18 @@ impl Services {
         } else {
             work::insert_activity(&mut tx, &row).await?;
         }
+        let action = if id.is_some() { "updated" } else { "created" };
+        let after = activity_snapshot(&row);
+        crate::audit::by_actor(
+            &mut tx,
+            actor,
+            &activity_event_type(&row),
+            &row.id,
+            action,
+            before,
+            after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -570,7 +658,7 @@ impl Services {
             ..Default::default()
         };
         let (ws, scope) = (&actor.workspace_id, &actor.lead_scope);
-        match table {
+        let (object_type, before) = match table {
             WorkTable::Opportunities => {
                 let r = work::list_opportunities(&mut tx, ws, scope, &f, 0, 1)
                     .await?
@@ -581,6 +669,11 @@ impl Services {
                     Permission::DeleteOwnOpportunities,
                     Permission::ManageOthersOpportunities,
                 )?;
+                let statuses = work::opp_statuses(&mut tx, ws).await?;
+                (
+                    "opportunity".to_string(),
+                    opportunity_snapshot(&r, &statuses),
+                )
             }
             WorkTable::Tasks => {
                 let r = work::list_tasks(&mut tx, ws, scope, &f, 0, 1)
@@ -592,6 +685,7 @@ impl Services {
                     Permission::DeleteOwnTasks,
                     Permission::ManageOthersTasks,
                 )?;
+                ("task.lead".to_string(), task_snapshot(&r))
             }
             WorkTable::Activities => {
                 let r = work::list_activities(&mut tx, ws, scope, &f, 0, 1)
@@ -603,9 +697,20 @@ impl Services {
                     Permission::DeleteOwnActivities,
                     Permission::ManageOthersActivities,
                 )?;
+                (activity_event_type(&r), activity_snapshot(&r))
             }
-        }
+        };
         work::delete(&mut tx, table, id).await?;
+        crate::audit::by_actor(
+            &mut tx,
+            actor,
+            &object_type,
+            id,
+            "deleted",
+            before,
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

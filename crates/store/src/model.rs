@@ -336,6 +336,9 @@ pub struct AuditRow {
     /// JSON object text.
     pub data: String,
     pub date_created: Ts,
+    /// The lead the event concerns (itself, or the lead of a contact, opportunity, task or
+    /// activity); None for team objects.
+    pub lead_id: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{active_member, engines, key, spawn_demo};
+use crate::helpers::{TestApp, active_member, engines, key, spawn_demo};
 
 #[tokio::test]
 async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched() {
@@ -821,11 +821,13 @@ async fn members_out_of_office_are_left_out_of_round_robin_until_they_are_back()
 /// A user field holding several members: handing the leaver's place to a member already in it
 /// leaves that member there once, and the leaver nowhere.
 #[tokio::test]
-async fn handing_over_a_multi_member_field_never_doubles_the_receiver() {
+async fn handing_over_a_multi_member_field_never_doubles_the_receiver_and_undo_keeps_who_was_there()
+{
     for engine in engines() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
+        let owner_id = d["members"][0]["user_id"].as_str().unwrap();
         let (s, f) = app
             .post(
                 &owner,
@@ -837,65 +839,123 @@ async fn handing_over_a_multi_member_field_never_doubles_the_receiver() {
         let cf = f["id"].as_str().unwrap().to_string();
         let user = |n| active_member(&d, "user", n);
         let id = |m: &Value| m["user_id"].as_str().unwrap().to_string();
-        let (leaver, heir, other) = (id(user(0)), id(user(1)), id(user(2)));
-        let mut leads = vec![];
-        for team in [
-            vec![leaver.clone(), heir.clone()],
-            vec![leaver.clone()],
-            vec![other.clone(), leaver.clone()],
-        ] {
-            let (s, l) = app
-                .post(
-                    &owner,
-                    "lead/",
-                    &json!({"name": "Shared", format!("custom.{cf}"): team}),
-                )
-                .await;
-            assert!(s.is_success(), "{l}");
-            leads.push(l["id"].as_str().unwrap().to_string());
-        }
-        let (s, run) = app
-            .post(
-                &owner,
-                &format!(
-                    "membership/{}/offboard/",
-                    user(0)["membership_id"].as_str().unwrap()
-                ),
-                &json!({"action": "deactivate", "leads": {"mode": "reassign", "user_id": heir}}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{run}");
-        let mut teams = vec![];
-        let owner_id = d["members"][0]["user_id"].as_str().unwrap();
-        for l in &leads {
-            let (_, lead) = app.get(&owner, &format!("lead/{l}/")).await;
-            // Every lead that changed hands is stamped updated by whoever offboarded.
-            assert_eq!(lead["updated_by"], owner_id, "{engine:?}: {lead}");
-            assert!(
-                lead["date_updated"].as_str().unwrap() > lead["date_created"].as_str().unwrap(),
-                "{lead}"
-            );
-            let mut t: Vec<String> = lead[format!("custom.{cf}")]
-                .as_array()
-                .unwrap_or_else(|| panic!("{lead}"))
-                .iter()
-                .map(|v| v.as_str().unwrap().to_string())
-                .collect();
-            t.sort();
-            teams.push(t);
-        }
+        let (heir, other) = (id(user(1)), id(user(2)));
         let sorted = |mut v: Vec<String>| {
             v.sort();
             v
         };
-        assert_eq!(
-            teams,
-            vec![
-                vec![heir.clone()],
-                vec![heir.clone()],
-                sorted(vec![other.clone(), heir.clone()])
-            ],
-            "{engine:?}"
-        );
+        // One leaver per way of handing over; each shares leads with the heir and another.
+        for (n, disposition) in [
+            (3, json!({"mode": "reassign", "user_id": heir})),
+            (4, json!({"mode": "round_robin", "user_ids": [heir, other]})),
+            (5, json!({"mode": "unassign"})),
+            // Round robin over one member deals every lead to the heir, those holding them too.
+            (6, json!({"mode": "round_robin", "user_ids": [heir]})),
+        ] {
+            let leaver = id(user(n));
+            let before = vec![
+                sorted(vec![leaver.clone(), heir.clone()]),
+                vec![leaver.clone()],
+                sorted(vec![other.clone(), leaver.clone()]),
+            ];
+            let mut leads = vec![];
+            for team in &before {
+                let (s, l) = app
+                    .post(
+                        &owner,
+                        "lead/",
+                        &json!({"name": "Shared", format!("custom.{cf}"): team}),
+                    )
+                    .await;
+                assert!(s.is_success(), "{l}");
+                leads.push(l["id"].as_str().unwrap().to_string());
+            }
+            let (s, run) = app
+                .post(
+                    &owner,
+                    &format!(
+                        "membership/{}/offboard/",
+                        user(n)["membership_id"].as_str().unwrap()
+                    ),
+                    &json!({"action": "deactivate", "leads": disposition}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{run}");
+            assert_eq!(run["moved"], 3, "{engine:?} {disposition}: {run}");
+            let after = members_in(&app, &owner, &leads, &cf).await;
+            for (t, lead) in &after {
+                // Every lead that changed hands is stamped updated by whoever offboarded.
+                assert_eq!(lead["updated_by"], owner_id, "{engine:?}: {lead}");
+                assert!(
+                    lead["date_updated"].as_str().unwrap() > lead["date_created"].as_str().unwrap(),
+                    "{lead}"
+                );
+                assert!(!t.contains(&leaver), "{engine:?} {disposition}: {t:?}");
+                let mut unique = t.clone();
+                unique.dedup();
+                assert_eq!(&unique, t, "{engine:?} {disposition}: nobody twice");
+            }
+            let after: Vec<Vec<String>> = after.into_iter().map(|(t, _)| t).collect();
+            let mode = disposition["mode"].as_str().unwrap();
+            match mode {
+                _ if mode == "reassign" || disposition["user_ids"] == json!([heir]) => assert_eq!(
+                    after,
+                    vec![
+                        vec![heir.clone()],
+                        vec![heir.clone()],
+                        sorted(vec![other.clone(), heir.clone()])
+                    ],
+                    "{engine:?}"
+                ),
+                "unassign" => assert_eq!(
+                    after,
+                    vec![vec![heir.clone()], vec![], vec![other.clone()]],
+                    "{engine:?}"
+                ),
+                _ => {
+                    // Dealt to the heir (already there) or to the other member.
+                    assert!(after[0].contains(&heir), "{engine:?}: {after:?}");
+                    assert_eq!(after[1].len(), 1, "{engine:?}: {after:?}");
+                    assert!(after[2].contains(&other), "{engine:?}: {after:?}");
+                }
+            }
+            // Undo gives the leaver back and takes away only what the offboarding gave:
+            // members who were in the field before stay.
+            let (s, undo) = app
+                .post(
+                    &owner,
+                    &format!("offboarding/{}/undo/", run["id"].as_str().unwrap()),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{undo}");
+            assert_eq!(undo["restored"], 3, "{engine:?} {disposition}: {undo}");
+            let back: Vec<Vec<String>> = members_in(&app, &owner, &leads, &cf)
+                .await
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            assert_eq!(back, before, "{engine:?} {disposition}");
+        }
     }
+}
+
+/// The members each lead's user field `cf` holds (sorted), with the lead.
+async fn members_in(
+    app: &TestApp,
+    key: &str,
+    leads: &[String],
+    cf: &str,
+) -> Vec<(Vec<String>, Value)> {
+    let mut out = vec![];
+    for l in leads {
+        let (_, lead) = app.get(key, &format!("lead/{l}/")).await;
+        let mut t: Vec<String> = lead[format!("custom.{cf}")]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        t.sort();
+        out.push((t, lead));
+    }
+    out
 }

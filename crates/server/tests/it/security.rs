@@ -928,7 +928,7 @@ async fn ids_from_another_workspace_are_not_found_on_every_route() {
             // Subscribed to something nothing in this test does, so it is never delivered to.
             (
                 "webhook/",
-                json!({"url": "http://127.0.0.1:9/b", "events": [{"object_type": "out_of_office", "action": "updated"}]}),
+                json!({"url": "https://hooks.example.com/b", "events": [{"object_type": "out_of_office", "action": "updated"}]}),
                 "/id",
             ),
         ] {

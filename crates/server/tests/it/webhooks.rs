@@ -104,6 +104,8 @@ async fn webhooks_deliver_signed_events_retry_pause_and_resume_without_losing_an
                     max_attempts: 50,
                     pause_after: 4,
                     timeout: Duration::from_secs(5),
+                    // The receiver listens on loopback.
+                    private_networks: true,
                 },
                 ..Default::default()
             },
@@ -420,5 +422,97 @@ async fn webhooks_deliver_signed_events_retry_pause_and_resume_without_losing_an
         assert_eq!(rx.all().len(), seen);
         let (s, _) = app.get(&owner, &format!("webhook/{sub_id}/")).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+}
+
+/// By default a subscription cannot reach into the server's own network: loopback, private
+/// and link-local destinations are refused when subscribing, and an address that only turns
+/// out to be one when delivering (here 127.0.0.1 written as a number) is never connected to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_stay_out_of_the_servers_own_network_unless_allowed() {
+    for engine in engines() {
+        let app = spawn_with(
+            engine,
+            Options {
+                demo: true,
+                webhooks: Policy {
+                    retry_base: Duration::from_millis(100),
+                    retry_cap: Duration::from_millis(200),
+                    max_attempts: 2,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (rx, url) = Receiver::start().await;
+        let port = url
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches("/hook")
+            .to_string();
+        let lead_created = json!([{"object_type": "lead", "action": "created"}]);
+        for inside in [
+            url.clone(),
+            format!("http://localhost:{port}/hook"),
+            format!("http://[::1]:{port}/hook"),
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+            "http://10.0.0.8/hook".to_string(),
+        ] {
+            let (s, e) = app
+                .post(
+                    &owner,
+                    "webhook/",
+                    &json!({"url": inside, "events": lead_created}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{engine:?} {inside}: {e}");
+            assert!(
+                e["field-errors"]["url"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("CORRAL_WEBHOOK_PRIVATE_NETWORKS")),
+                "{e}"
+            );
+        }
+        let (_, none) = app.get(&owner, "webhook/").await;
+        assert_eq!(
+            none["data"],
+            json!([]),
+            "refused subscriptions create nothing"
+        );
+
+        // Written as a number, loopback passes the subscription check but not delivery.
+        let sneaky = format!("http://2130706433:{port}/hook");
+        let (s, sub) = app
+            .post(
+                &owner,
+                "webhook/",
+                &json!({"url": sneaky, "events": lead_created}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{sub}");
+        let sub_id = sub["id"].as_str().unwrap().to_string();
+        app.post(&owner, "lead/", &json!({"name": "Inside job"}))
+            .await;
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            last = app
+                .get(&owner, &format!("webhook/{sub_id}/delivery/"))
+                .await
+                .1;
+            if last["data"][0]["status"] == "failed" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(last["data"][0]["status"], "failed", "{engine:?}: {last}");
+        assert!(
+            last["data"][0]["last_error"]
+                .as_str()
+                .is_some_and(|m| m.contains("inside the server's own network")),
+            "{last}"
+        );
+        assert!(rx.all().is_empty(), "the receiver was never reached");
     }
 }

@@ -677,3 +677,194 @@ async fn contacts_and_opportunities_carry_custom_fields() {
         assert_eq!(ev["data"][0]["object_id"], seats.as_str(), "{ev}");
     }
 }
+
+#[tokio::test]
+async fn contacts_opportunities_tasks_and_activities_are_in_the_event_log_of_their_lead() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let d = app.demo();
+        let owner = key(&d["members"][0]);
+        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
+        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let users: Vec<Value> = d["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+            .cloned()
+            .collect();
+        let (limited, other) = (&users[0], &users[1]);
+        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+        app.put(
+            &owner,
+            &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
+            &json!({"role_id": closer["id"]}),
+        )
+        .await;
+        let (_, statuses) = app.get(&owner, "status/opportunity/").await;
+        let won = statuses["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["type"] == "won")
+            .unwrap()["id"]
+            .clone();
+        // A subscription to won opportunities is accepted now that opportunities have events.
+        let (s, hook) = app
+            .post(
+                &owner,
+                "webhook/",
+                &json!({"url": "https://hooks.example.com/won", "events": [{"object_type": "opportunity", "action": "updated", "extra_filter": {"type": "field_accessor", "field": "data.status_type", "filter": {"type": "equals", "value": "won"}}}]}),
+            )
+            .await;
+        assert!(s.is_success(), "{hook}");
+
+        let mut leads = vec![];
+        for (name, holder) in [("Mine", limited), ("Theirs", other)] {
+            let (_, lead) = app
+                .post(
+                    &owner,
+                    "lead/",
+                    &json!({"name": name, format!("custom.{cf}"): holder["user_id"], "contacts": [{"name": "Pat"}]}),
+                )
+                .await;
+            let lead = lead["id"].as_str().unwrap().to_string();
+            let (s, c) = app
+                .post(&owner, "contact/", &json!({"lead_id": lead, "name": "Sam"}))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{c}");
+            let (s, _) = app
+                .put(
+                    &owner,
+                    &format!("contact/{}/", c["id"].as_str().unwrap()),
+                    &json!({"title": "CFO"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK);
+            let (_, opp) = app
+                .post(
+                    &owner,
+                    "opportunity/",
+                    &json!({"lead_id": lead, "value": 5000}),
+                )
+                .await;
+            let (s, _) = app
+                .put(
+                    &owner,
+                    &format!("opportunity/{}/", opp["id"].as_str().unwrap()),
+                    &json!({"status_id": won}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK);
+            let (_, task) = app
+                .post(&owner, "task/", &json!({"lead_id": lead, "text": "Call"}))
+                .await;
+            let (s, _) = app
+                .delete(&owner, &format!("task/{}/", task["id"].as_str().unwrap()))
+                .await;
+            assert_eq!(s, StatusCode::OK);
+            let (s, _) = app
+                .post(
+                    &owner,
+                    "activity/note/",
+                    &json!({"lead_id": lead, "note": "Met"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK);
+            leads.push(lead);
+        }
+        let (mine, theirs) = (&leads[0], &leads[1]);
+
+        // Everything about a lead, by lead_id: the lead and each of its records.
+        let (s, log) = app.get(&owner, &format!("event/?lead_id={mine}")).await;
+        assert_eq!(s, StatusCode::OK, "{log}");
+        let mut seen: Vec<(String, String)> = log["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .inspect(|e| assert_eq!(e["lead_id"], mine.as_str(), "{e}"))
+            .map(|e| {
+                (
+                    e["object_type"].as_str().unwrap().to_string(),
+                    e["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        seen.sort();
+        let pair = |t: &str, a: &str| (t.to_string(), a.to_string());
+        assert_eq!(
+            seen,
+            vec![
+                pair("activity.note", "created"),
+                pair("contact", "created"),
+                pair("contact", "created"),
+                pair("contact", "updated"),
+                pair("lead", "created"),
+                pair("opportunity", "created"),
+                pair("opportunity", "updated"),
+                pair("task.lead", "created"),
+                pair("task.lead", "deleted"),
+            ],
+            "{engine:?}: {log}"
+        );
+        let (_, won_ev) = app
+            .get(
+                &owner,
+                &format!("event/?lead_id={mine}&object_type=opportunity&action=updated"),
+            )
+            .await;
+        let e = &won_ev["data"][0];
+        assert_eq!(
+            e["changed_fields"],
+            json!(["date_won", "status_id", "status_label", "status_type"]),
+            "{e}"
+        );
+        assert_eq!(e["previous_data"]["status_type"], "active");
+        assert_eq!(e["data"]["status_type"], "won");
+        assert_eq!(e["data"]["value"], 5000);
+
+        // The won opportunities were queued for the subscription, nothing else.
+        let (_, deliveries) = app
+            .get(
+                &owner,
+                &format!("webhook/{}/delivery/", hook["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(
+            deliveries["data"].as_array().map(Vec::len),
+            Some(2),
+            "{engine:?}: {deliveries}"
+        );
+
+        // A member who may not see a lead sees none of its records' events.
+        let (_, opps) = app
+            .get(&key(limited), "event/?object_type=opportunity")
+            .await;
+        let of: Vec<&str> = opps["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["lead_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(of, vec![mine.as_str(), mine.as_str()], "{engine:?}: {opps}");
+        let (_, hidden) = app
+            .get(
+                &owner,
+                &format!("event/?lead_id={theirs}&object_type=contact"),
+            )
+            .await;
+        let hidden = hidden["data"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            app.get(&key(limited), &format!("event/{hidden}/")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&owner, &format!("event/{hidden}/")).await.0,
+            StatusCode::OK
+        );
+        let (_, none) = app
+            .get(&key(limited), &format!("event/?lead_id={theirs}"))
+            .await;
+        assert_eq!(none["data"], json!([]), "{engine:?}");
+    }
+}

@@ -538,7 +538,8 @@ fn write_batch(tx: &Tx) -> usize {
 }
 
 /// Hands the value `from` of a user field over to `to` (None: removes it) on many leads at
-/// once, stamping them updated. Set-based, in batches: offboarding's hot path.
+/// once, stamping them updated. Set-based, in batches: offboarding's hot path. Returns the
+/// leads that held `to` already (a multi-member field), which only lost `from`.
 #[allow(clippy::too_many_arguments)]
 pub async fn move_field_holder(
     tx: &mut Tx,
@@ -550,7 +551,7 @@ pub async fn move_field_holder(
     by: &str,
     by_name: &str,
     now: crate::model::Ts,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     // `from`'s value becomes `to`'s in place (one index entry changes, the row stays), except
     // on leads that hold `to` already; what is left of `from` (those, or all when unassigning)
     // is deleted.
@@ -567,6 +568,7 @@ pub async fn move_field_holder(
             .push(" AND lead_id IN ");
         id_set(sql, tx, chunk);
     };
+    let mut kept = Vec::new();
     for chunk in lead_ids.chunks(write_batch(tx)) {
         let mut moved = 0;
         if let Some(to) = to {
@@ -582,17 +584,59 @@ pub async fn move_field_holder(
         if moved < chunk.len() as u64 {
             let mut del = Sql::new("DELETE FROM lead_field_values WHERE ");
             holder(&mut del, tx, chunk);
-            crate::execute_built!(tx, del).map_err(db_err)?;
+            del.push(" RETURNING lead_id");
+            let gone = fetch_all_built!(tx, del, (String,)).map_err(db_err)?;
+            if to.is_some() {
+                kept.extend(gone.into_iter().map(|(id,)| id));
+            }
         }
         stamp_updated(tx, workspace_id, chunk, by, by_name, now).await?;
     }
+    Ok(kept)
+}
+
+/// Adds the value `value` to a user field of many leads, next to whatever the field holds
+/// (a lead holding it already is left as it is), stamping them updated: undo's give-back.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_field_value_many(
+    tx: &mut Tx,
+    workspace_id: &str,
+    field_id: &str,
+    lead_ids: &[String],
+    value: &str,
+    by: &str,
+    by_name: &str,
+    now: crate::model::Ts,
+) -> Result<()> {
+    for chunk in lead_ids.chunks(write_batch(tx)) {
+        let mut ins = Sql::new(
+            "INSERT INTO lead_field_values (workspace_id, lead_id, field_id, value, position) SELECT ",
+        );
+        ins.text_arg(workspace_id)
+            .push(", v.column1, ")
+            .text_arg(field_id)
+            .push(", ")
+            .text_arg(value)
+            .push(", 0 FROM (VALUES ");
+        for (i, lead) in chunk.iter().enumerate() {
+            if i > 0 {
+                ins.push(", ");
+            }
+            ins.push("(").text_arg(lead).push(")");
+        }
+        // SQLite needs a WHERE to tell ON CONFLICT from a join's ON after INSERT … SELECT.
+        ins.push(") AS v WHERE true ON CONFLICT DO NOTHING");
+        crate::execute_built!(tx, ins).map_err(db_err)?;
+    }
+    stamp_updated(tx, workspace_id, lead_ids, by, by_name, now).await?;
     Ok(())
 }
 
 /// Gives every lead whose field `field_id` holds `from` to `to` (None: nobody) by predicate, not
 /// by list: one statement walks the field's index, changing `from`'s value in place except on
 /// leads that hold `to` already, where it is deleted. Stamps the leads updated and returns
-/// their ids, exactly those that changed hands (the manifest).
+/// their ids, exactly those that changed hands (the manifest): those that received `to`, and
+/// those that only lost `from` (all of them when `to` is None).
 #[allow(clippy::too_many_arguments)]
 pub async fn hand_over_field(
     tx: &mut Tx,
@@ -603,7 +647,7 @@ pub async fn hand_over_field(
     by: &str,
     by_name: &str,
     now: crate::model::Ts,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Vec<String>)> {
     let mut moved: Vec<String> = Vec::new();
     if let Some(to) = to {
         moved = on!(tx, c => sqlx::query_scalar("UPDATE lead_field_values SET value = $4 WHERE workspace_id = $1 AND field_id = $2 AND value = $3 AND NOT EXISTS (SELECT 1 FROM lead_field_values x WHERE x.workspace_id = lead_field_values.workspace_id AND x.lead_id = lead_field_values.lead_id AND x.field_id = lead_field_values.field_id AND x.value = $4) RETURNING lead_id")
@@ -611,9 +655,9 @@ pub async fn hand_over_field(
     }
     let rest: Vec<String> = on!(tx, c => sqlx::query_scalar("DELETE FROM lead_field_values WHERE workspace_id = $1 AND field_id = $2 AND value = $3 RETURNING lead_id")
         .bind(workspace_id).bind(field_id).bind(from).fetch_all(c).await).map_err(db_err)?;
-    moved.extend(rest);
     stamp_updated(tx, workspace_id, &moved, by, by_name, now).await?;
-    Ok(moved)
+    stamp_updated(tx, workspace_id, &rest, by, by_name, now).await?;
+    Ok((moved, rest))
 }
 
 /// Which of `ids` are leads of the workspace (one statement; callers batch).

@@ -129,15 +129,15 @@ pub async fn list_emails(tx: &mut Tx, workspace_id: &str, limit: i64) -> Result<
 
 macro_rules! audit_cols {
     () => {
-        "id, organization_id, workspace_id, actor_user_id, request_id, object_type, object_id, action, changed_fields, previous_data, data, date_created"
+        "id, organization_id, workspace_id, actor_user_id, request_id, object_type, object_id, action, changed_fields, previous_data, data, date_created, lead_id"
     };
 }
 
 pub async fn insert_audit(tx: &mut Tx, a: &AuditRow) -> Result<()> {
-    on!(tx, c => sqlx::query(concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+    on!(tx, c => sqlx::query(concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
         .bind(&a.id).bind(&a.organization_id).bind(&a.workspace_id).bind(&a.actor_user_id).bind(&a.request_id)
         .bind(&a.object_type).bind(&a.object_id).bind(&a.action).bind(&a.changed_fields)
-        .bind(&a.previous_data).bind(&a.data).bind(a.date_created)
+        .bind(&a.previous_data).bind(&a.data).bind(a.date_created).bind(&a.lead_id)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
@@ -150,6 +150,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub actor_user_id: Option<String>,
     pub request_id: Option<String>,
+    /// Events about this lead or its contacts, opportunities, tasks and activities.
+    pub lead_id: Option<String>,
     pub since: Option<Ts>,
     pub until: Option<Ts>,
     /// Only entries strictly older than this (date, id) position: the cursor.
@@ -158,8 +160,8 @@ pub struct AuditFilter {
     /// fields): what the event log shows every member. Entries that name leads (assignments,
     /// offboarding manifests) stay in the audit log.
     pub team_objects_only: bool,
-    /// With `team_objects_only`: also `lead` entries of the leads this scope sees (the scope
-    /// is compiled into the query).
+    /// With `team_objects_only`: also the entries about leads this scope sees, and about their
+    /// contacts, opportunities, tasks and activities (the scope is compiled into the query).
     pub lead_scope: Option<corral_domain::visibility::LeadScope>,
 }
 
@@ -183,6 +185,7 @@ pub async fn list_audit(
         ("action", &f.action),
         ("actor_user_id", &f.actor_user_id),
         ("request_id", &f.request_id),
+        ("lead_id", &f.lead_id),
     ] {
         if let Some(v) = v {
             sql.push(" AND ").push(col).push(" = ").text_arg(v);
@@ -211,9 +214,9 @@ pub async fn list_audit(
         sql.push(" AND (object_type IN ").list(&team);
         if let Some(corral_domain::visibility::LeadScope::All) = &f.lead_scope {
             // Everything, deleted leads' events included.
-            sql.push(" OR object_type = 'lead'");
+            sql.push(" OR lead_id IS NOT NULL");
         } else if let Some(scope) = &f.lead_scope {
-            sql.push(" OR (object_type = 'lead' AND object_id IN (SELECT l.id FROM leads l WHERE l.workspace_id = ")
+            sql.push(" OR (lead_id IS NOT NULL AND lead_id IN (SELECT l.id FROM leads l WHERE l.workspace_id = ")
                 .text_arg(workspace_id);
             crate::queries::leads::push_scope(&mut sql, workspace_id, scope);
             sql.push("))");
