@@ -313,6 +313,22 @@ struct LeadPage {
     duplicates: Vec<(String, String)>,
 }
 
+/// What a lead's history calls the record an event is about.
+fn record_name(object_type: &str) -> &str {
+    match object_type {
+        "lead" => "Lead",
+        "contact" => "Contact",
+        "opportunity" => "Opportunity",
+        "task.lead" => "Task",
+        "activity.note" => "Note",
+        "activity.call" => "Call",
+        "activity.email" => "Email",
+        "activity.meeting" => "Meeting",
+        "activity.sms" => "SMS",
+        other => other,
+    }
+}
+
 fn joined(json_text: &str, key: &str) -> String {
     serde_json::from_str::<Value>(json_text)
         .ok()
@@ -480,9 +496,9 @@ async fn with_work(
             (when(&a.activity_at), a.activity_type, a.user_name, text)
         })
         .collect();
+    // Everything about the lead: its own events and its records'.
     let filter = corral_store::queries::team::AuditFilter {
-        object_type: Some("lead".into()),
-        object_id: Some(id.to_string()),
+        lead_id: Some(id.to_string()),
         ..Default::default()
     };
     page.history = st
@@ -500,7 +516,7 @@ async fn with_work(
             (
                 when(&e.date_created),
                 who,
-                e.action.clone(),
+                format!("{} {}", record_name(&e.object_type), e.action),
                 e.changed_fields.replace(',', ", "),
             )
         })

@@ -654,9 +654,12 @@ async fn browser_browses_the_demo_leads() {
     );
     let history = chrome.text("#lead-history").await;
     assert!(
-        history.contains("created")
-            && history.contains("updated")
-            && history.contains("description"),
+        history.contains("Lead created")
+            && history.contains("Lead updated")
+            && history.contains("description")
+            && history.contains("Opportunity created")
+            && history.contains("Task created")
+            && history.contains("Note created"),
         "{history}"
     );
     chrome.screenshot("lead-timeline").await;
