@@ -65,6 +65,11 @@ impl From<ServiceError> for ApiError {
                 err.retry_after = Some(retry_after_secs);
                 err
             }
+            ServiceError::Unavailable(m) => {
+                let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m);
+                err.retry_after = Some(60);
+                err
+            }
             ServiceError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 ApiError::new(

@@ -33,10 +33,16 @@ pub enum ServiceError {
         message: String,
         retry_after_secs: i64,
     },
+    /// The server cannot store anything now (its disk is full); nothing was changed.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something broke inside; the message is for logs only.
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// What a write refused for want of disk space is told.
+pub const DISK_FULL: &str = "The server has run out of disk space, so nothing was changed. Please try again once its operator has freed some.";
 
 impl ServiceError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -93,6 +99,10 @@ impl From<StoreError> for ServiceError {
                 message: NUL_TEXT.into(),
                 fields: vec![],
             },
+            StoreError::Full(detail) => {
+                tracing::error!(error = %detail, "a write was refused: the disk is full");
+                ServiceError::Unavailable(DISK_FULL.into())
+            }
             other => ServiceError::Internal(other.to_string()),
         }
     }

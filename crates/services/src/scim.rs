@@ -49,6 +49,7 @@ impl From<ServiceError> for ScimError {
             ServiceError::NotFound(m) => ScimError::not_found(m),
             ServiceError::Conflict(m) => ScimError::new(409, None, m),
             ServiceError::TooManyRequests { message, .. } => ScimError::new(429, None, message),
+            ServiceError::Unavailable(m) => ScimError::new(503, None, m),
             ServiceError::Internal(m) => {
                 tracing::error!(error = %m, "SCIM request failed");
                 ScimError::new(

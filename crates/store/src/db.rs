@@ -16,7 +16,7 @@ pub enum StoreError {
     #[error("unique constraint violated: {0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL '{0}': use sqlite:PATH or postgres://…")]
@@ -26,6 +26,9 @@ pub enum StoreError {
     /// Text the database cannot hold (PostgreSQL refuses NUL characters).
     #[error("text the database cannot store: {0}")]
     InvalidText(String),
+    /// The disk under the database is full: the write was refused and rolled back.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
 }
 
 impl StoreError {
@@ -45,7 +48,22 @@ impl StoreError {
         {
             return StoreError::InvalidText(db.message().to_string());
         }
+        // SQLITE_FULL (13), PostgreSQL's disk_full (53100); a write that ran out of space in
+        // SQLite's other files says so in its message.
+        if let sqlx::Error::Database(db) = &e
+            && (matches!(db.code().as_deref(), Some("13" | "53100"))
+                || db.message().contains("disk is full"))
+        {
+            return StoreError::Full(db.message().to_string());
+        }
         StoreError::Database(e)
+    }
+}
+
+/// Every driver error (a failed COMMIT too) is read the same way.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::from_sqlx(e)
     }
 }
 
@@ -53,6 +71,23 @@ impl StoreError {
 pub enum Engine {
     Sqlite,
     Postgres,
+}
+
+/// Whether a SQLite connection coming back to its pool may be used again: only when it is
+/// out of every transaction. A write that fails for want of disk space can make SQLite roll
+/// the whole transaction back by itself; the driver's ROLLBACK then fails and it still counts
+/// the transaction as open, so it would run the next request's transaction as a savepoint
+/// inside one that never commits (acknowledged writes, silently lost). Such a connection is
+/// closed instead (closing rolls back whatever is open) and a fresh one opened.
+async fn still_sound(c: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // Runs what the connection still has queued, such as a dropped transaction's rollback.
+    c.ping().await?;
+    if c.is_in_transaction() {
+        tracing::warn!("closing a SQLite connection left inside a transaction");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// A handle on the database; cheap to clone.
@@ -160,7 +195,10 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A WAL that grew during a large hand-over is cut back to 64 MiB once checkpointed,
+            // instead of keeping its largest size on disk.
+            .pragma("journal_size_limit", "67108864");
         // Page caches (SQLite's default is 2 MiB a connection): the one writer gets 64 MiB, as
         // moving or assigning many leads touches B-trees keyed by random ids all over the file
         // (three times faster at 100,000 leads than with the default; pages are allocated as
@@ -172,6 +210,7 @@ impl Db {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(|c, _| Box::pin(still_sound(c)))
             .connect_with(
                 opts.clone()
                     .pragma("cache_size", "-65536")
@@ -181,6 +220,7 @@ impl Db {
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(|c, _| Box::pin(still_sound(c)))
             .connect_with(opts)
             .await?;
         Ok(Db::Sqlite { read, write })

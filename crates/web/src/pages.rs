@@ -121,6 +121,7 @@ pub(crate) fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
         ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -11,6 +11,7 @@ mod close_client;
 mod cluster;
 mod crash;
 mod demo;
+mod disk;
 mod helpers;
 mod imports;
 mod leads;
