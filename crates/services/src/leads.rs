@@ -387,39 +387,7 @@ impl Services {
         }
         self.apply_custom(tx, actor, &lead.id, &custom).await?;
         for c in &contacts {
-            let (emails, phones) = contact_channels(c)?;
-            let contact_id = format!("cont_{}", random_base62(43));
-            let custom = apply_object_custom(tx, actor, "contact", "{}", &c.custom).await?;
-            let row = ContactRow {
-                id: contact_id.clone(),
-                workspace_id: actor.workspace_id.clone(),
-                lead_id: lead.id.clone(),
-                name: c.name.clone(),
-                title: c.title.clone(),
-                emails: labelled(&c.emails, "email").to_string(),
-                phones: labelled(&c.phones, "phone").to_string(),
-                urls: "[]".into(),
-                custom,
-                created_by: Some(actor.user_id.clone()),
-                updated_by: Some(actor.user_id.clone()),
-                created_by_name: who.clone(),
-                updated_by_name: who.clone(),
-                date_created: t,
-                date_updated: t,
-            };
-            leads::insert_contact(tx, &row).await?;
-            write_channels(tx, &contact_id, &actor.workspace_id, &emails, &phones).await?;
-            let after = contact_snapshot(&row);
-            crate::audit::by_actor(
-                tx,
-                actor,
-                "contact",
-                &contact_id,
-                "created",
-                json!({}),
-                after,
-            )
-            .await?;
+            add_contact(tx, actor, &lead.id, c, &who, t).await?;
         }
         self.auto_assign_in(tx, actor, &lead.id).await?;
         let view = load_lead_views(tx, &actor.workspace_id, vec![lead])
@@ -752,7 +720,7 @@ impl Services {
         lead_id: &str,
         c: ContactInput,
     ) -> Result<ContactRow> {
-        let (emails, phones) = contact_channels(&c)?;
+        contact_channels(&c)?;
         let mut tx = self.db().write().await?;
         leads::get(&mut tx, &actor.workspace_id, lead_id, &actor.lead_scope)
             .await?
@@ -760,37 +728,7 @@ impl Services {
                 ServiceError::field("lead_id", format!("There is no lead '{lead_id}'."))
             })?;
         let who = actor_name(&mut tx, actor).await?;
-        let t = now();
-        let row = ContactRow {
-            id: format!("cont_{}", random_base62(43)),
-            workspace_id: actor.workspace_id.clone(),
-            lead_id: lead_id.to_string(),
-            name: c.name.clone(),
-            title: c.title.clone(),
-            emails: labelled(&c.emails, "email").to_string(),
-            phones: labelled(&c.phones, "phone").to_string(),
-            urls: "[]".into(),
-            custom: apply_object_custom(&mut tx, actor, "contact", "{}", &c.custom).await?,
-            created_by: Some(actor.user_id.clone()),
-            updated_by: Some(actor.user_id.clone()),
-            created_by_name: who.clone(),
-            updated_by_name: who,
-            date_created: t,
-            date_updated: t,
-        };
-        leads::insert_contact(&mut tx, &row).await?;
-        write_channels(&mut tx, &row.id, &actor.workspace_id, &emails, &phones).await?;
-        let after = contact_snapshot(&row);
-        crate::audit::by_actor(
-            &mut tx,
-            actor,
-            "contact",
-            &row.id,
-            "created",
-            json!({}),
-            after,
-        )
-        .await?;
+        let row = add_contact(&mut tx, actor, lead_id, &c, &who, now()).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -885,6 +823,40 @@ impl Services {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Adds a contact to a lead, with its email and phone index and its `contact` event.
+async fn add_contact(
+    tx: &mut Tx,
+    actor: &Actor,
+    lead_id: &str,
+    c: &ContactInput,
+    who: &str,
+    t: corral_store::model::Ts,
+) -> Result<ContactRow> {
+    let (emails, phones) = contact_channels(c)?;
+    let row = ContactRow {
+        id: format!("cont_{}", random_base62(43)),
+        workspace_id: actor.workspace_id.clone(),
+        lead_id: lead_id.to_string(),
+        name: c.name.clone(),
+        title: c.title.clone(),
+        emails: labelled(&c.emails, "email").to_string(),
+        phones: labelled(&c.phones, "phone").to_string(),
+        urls: "[]".into(),
+        custom: apply_object_custom(tx, actor, "contact", "{}", &c.custom).await?,
+        created_by: Some(actor.user_id.clone()),
+        updated_by: Some(actor.user_id.clone()),
+        created_by_name: who.to_string(),
+        updated_by_name: who.to_string(),
+        date_created: t,
+        date_updated: t,
+    };
+    leads::insert_contact(tx, &row).await?;
+    write_channels(tx, &row.id, &actor.workspace_id, &emails, &phones).await?;
+    let after = contact_snapshot(&row);
+    crate::audit::by_actor(tx, actor, "contact", &row.id, "created", json!({}), after).await?;
+    Ok(row)
 }
 
 /// JSON text as stored (a list or an object), or null.

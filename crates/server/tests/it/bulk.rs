@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, engines, key, spawn_demo};
+use crate::helpers::{TestApp, active_users, engines, key, lead_owner_field, spawn_demo};
 
 async fn wait_done(app: &TestApp, k: &str, kind: &str, id: &str) -> Value {
     for _ in 0..100 {
@@ -26,15 +26,8 @@ async fn bulk_edit_reassigns_leads_and_respects_visibility() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (old, new, other) = (&users[0], &users[1], &users[2]);
         for i in 0..12 {
             let who = if i < 8 { old } else { other };
@@ -217,8 +210,7 @@ async fn exports_hold_exactly_the_visible_leads() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let u = app.demo_member("user");
         app.post(&owner, "lead/", &json!({"name": "Quote \"Co\", Ltd", format!("custom.{cf}"): u["user_id"], "contacts": [{"name": "Q", "emails": [{"email": "q@quote.example"}]}]})).await;
         app.post(&owner, "lead/", &json!({"name": "Someone else's"}))

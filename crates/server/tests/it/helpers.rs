@@ -9,7 +9,7 @@ use corral::{Config, Running};
 use corral_store::testing;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -386,4 +386,29 @@ pub async fn lead_owner_field(app: &TestApp, k: &str) -> String {
         .clone();
     assert_eq!(f["type"], "user");
     f["id"].as_str().unwrap().to_string()
+}
+
+/// The demo's active members with the built-in "user" role.
+pub fn active_users(d: &Value) -> Vec<Value> {
+    d["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role_id"] == "user" && m["status"] == "active")
+        .cloned()
+        .collect()
+}
+
+/// Gives `member` a new role, "Closer", that sees only the leads `cf` assigns to them.
+pub async fn make_closer(app: &TestApp, owner: &str, member: &Value, cf: &str) {
+    let (s, closer) = app.post(owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
+    assert!(s.is_success(), "{closer}");
+    let (s, m) = app
+        .put(
+            owner,
+            &format!("membership/{}/", member["membership_id"].as_str().unwrap()),
+            &json!({"role_id": closer["id"]}),
+        )
+        .await;
+    assert!(s.is_success(), "{m}");
 }

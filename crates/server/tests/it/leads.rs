@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_close_error, engines, key, spawn_demo};
+use crate::helpers::{
+    active_users, assert_close_error, engines, key, lead_owner_field, make_closer, spawn_demo,
+};
 
 #[tokio::test]
 async fn leads_crud_in_close_shape() {
@@ -15,8 +17,7 @@ async fn leads_crud_in_close_shape() {
         let (_, org) = app.get(&owner, &format!("organization/{ws}/")).await;
         let statuses = org["lead_statuses"].as_array().unwrap().clone();
         assert_eq!(statuses.len(), 4);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let uid = app.demo_member("user")["user_id"]
             .as_str()
             .unwrap()
@@ -103,8 +104,7 @@ async fn limited_members_see_exactly_their_leads() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let members: Vec<Value> = d["members"]
             .as_array()
             .unwrap()
@@ -307,15 +307,8 @@ async fn explain_who_sees_a_lead_and_preview_a_role_edit() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (a, b) = (&users[0], &users[1]);
         let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling", "delete_leads"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
         let rid = closer["id"].as_str().unwrap().to_string();
@@ -477,8 +470,7 @@ async fn contacts_api_follows_lead_visibility() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let a = app.demo_member("user");
         let (_, role) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
         app.put(
@@ -638,8 +630,7 @@ async fn data_search_finds_exactly_the_visible_matching_leads() {
         let d = app.demo();
         let owner = key(&d["members"][0]);
         let ws = d["workspace_id"].as_str().unwrap().to_string();
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let (_, org) = app.get(&owner, &format!("organization/{ws}/")).await;
         let statuses: Vec<String> = org["lead_statuses"]
             .as_array()
@@ -805,27 +796,14 @@ async fn smart_views_are_private_or_shared_and_never_widen_what_a_member_sees() 
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (limited, outsider, other) = (&users[0], &users[1], &users[2]);
         let (lid, oid) = (
             limited["user_id"].as_str().unwrap().to_string(),
             other["user_id"].as_str().unwrap().to_string(),
         );
-        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
-        app.put(
-            &owner,
-            &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
-            &json!({"role_id": closer["id"]}),
-        )
-        .await;
+        make_closer(&app, &owner, limited, &cf).await;
         for i in 0..12 {
             let holder = [&lid, &oid, &lid, &oid][i % 4];
             let (s, v) = app
@@ -1029,23 +1007,10 @@ async fn lead_events_show_changes_to_those_who_may_see_the_lead() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (limited, other) = (&users[0], &users[1]);
-        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
-        app.put(
-            &owner,
-            &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
-            &json!({"role_id": closer["id"]}),
-        )
-        .await;
+        make_closer(&app, &owner, limited, &cf).await;
         let (_, mine) = app
             .post(
                 &owner,

@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, active_member, engines, key, spawn_demo};
+use crate::helpers::{
+    TestApp, active_member, active_users, engines, key, lead_owner_field, spawn_demo,
+};
 
 #[tokio::test]
 async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched() {
@@ -12,15 +14,8 @@ async fn offboarding_hands_everything_over_and_undo_puts_back_what_is_untouched(
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (leaver, a, b) = (&users[0], &users[1], &users[2]);
         let uid = leaver["user_id"].as_str().unwrap().to_string();
         let mid = leaver["membership_id"].as_str().unwrap().to_string();
@@ -355,8 +350,7 @@ async fn round_robin_assigns_fairly_across_batches_and_only_to_active_pool_membe
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         // The demo puts every User-role member in the pool; deactivate one of them.
         let pool: Vec<Value> = d["members"]
             .as_array()
@@ -481,15 +475,8 @@ async fn removing_a_member_unassigns_or_reassigns_what_they_held() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (x, y, heir) = (&users[0], &users[1], &users[2]);
         for (m, n) in [(x, 2), (y, 3)] {
             for i in 0..n {
@@ -575,8 +562,7 @@ async fn new_leads_are_auto_assigned_and_offline_members_can_be_skipped() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         // Off by default: a new lead stays unassigned.
         let (_, l) = app.post(&owner, "lead/", &json!({"name": "Before"})).await;
         assert!(l[format!("custom.{cf}")].is_null(), "{l}");

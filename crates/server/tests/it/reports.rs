@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{engines, key, spawn_demo};
+use crate::helpers::{engines, key, lead_owner_field, spawn_demo};
 
 use crate::helpers::active_member as active;
 
@@ -49,8 +49,7 @@ async fn overview_and_comparison_count_what_members_did() {
             .unwrap();
 
         // The rep logs two calls and a note on a lead they own; the leaver a call.
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let (_, lead) = app
             .post(
                 &owner,

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, engines, key, spawn_demo};
+use crate::helpers::{TestApp, engines, key, lead_owner_field, spawn_demo};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -367,8 +367,7 @@ async fn entra_sequence_with_string_booleans_value_paths_manager_and_policy() {
         assert_eq!(bob["addresses"][0]["locality"], "Lisbon");
 
         // Bob holds a lead.
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
+        let cf = lead_owner_field(&app, &owner).await;
         let (s, lead) = app
             .post(
                 &owner,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, Engine, TestApp, engines, key, spawn_demo};
+use crate::helpers::{Browser, Engine, TestApp, active_users, engines, key, spawn_demo};
 
 /// Values of `attr="…"` in `html`, in order.
 fn attr_values(html: &str, attr: &str) -> Vec<String> {
@@ -543,13 +543,7 @@ async fn old_cookies_and_keys_are_refused_after_every_way_access_ends() {
         let d = app.demo();
         let owner_key = d["members"][0]["api_key"].as_str().unwrap().to_string();
         let scim_token = d["scim_token"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let users = active_users(&d);
         assert!(users.len() >= 4, "enough demo users");
         for (way, m) in ["deactivate", "remove", "offboard", "scim"]
             .iter()

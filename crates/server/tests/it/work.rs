@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{engines, key, spawn_demo};
+use crate::helpers::{active_users, engines, key, lead_owner_field, make_closer, spawn_demo};
 
 #[tokio::test]
 async fn work_follows_lead_visibility_and_ownership() {
@@ -12,15 +12,8 @@ async fn work_follows_lead_visibility_and_ownership() {
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (a, b) = (&users[0], &users[1]);
         let r = app.demo_member("restricteduser");
         let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling", "delete_own_tasks"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
@@ -684,23 +677,10 @@ async fn contacts_opportunities_tasks_and_activities_are_in_the_event_log_of_the
         let app = spawn_demo(engine).await;
         let d = app.demo();
         let owner = key(&d["members"][0]);
-        let (_, fields) = app.get(&owner, "custom_field/lead/").await;
-        let cf = fields["data"][0]["id"].as_str().unwrap().to_string();
-        let users: Vec<Value> = d["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role_id"] == "user" && m["status"] == "active")
-            .cloned()
-            .collect();
+        let cf = lead_owner_field(&app, &owner).await;
+        let users = active_users(&d);
         let (limited, other) = (&users[0], &users[1]);
-        let (_, closer) = app.post(&owner, "role/", &json!({"name": "Closer", "permissions": ["calling"], "visibility_user_lcf_ids": [cf], "visibility_user_lcf_behavior": "require_assignment"})).await;
-        app.put(
-            &owner,
-            &format!("membership/{}/", limited["membership_id"].as_str().unwrap()),
-            &json!({"role_id": closer["id"]}),
-        )
-        .await;
+        make_closer(&app, &owner, limited, &cf).await;
         let (_, statuses) = app.get(&owner, "status/opportunity/").await;
         let won = statuses["data"]
             .as_array()
