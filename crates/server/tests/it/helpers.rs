@@ -412,3 +412,19 @@ pub async fn make_closer(app: &TestApp, owner: &str, member: &Value, cf: &str) {
         .await;
     assert!(s.is_success(), "{m}");
 }
+
+/// The event `event_id` about the lead `lead_id`, which `limited` may not see: the owner
+/// reads it, `limited` gets a 404 for it and an empty log for the lead.
+pub async fn event_follows_lead_visibility(
+    app: &TestApp,
+    owner: &str,
+    limited: &str,
+    event_id: &str,
+    lead_id: &str,
+) {
+    let path = format!("event/{event_id}/");
+    assert_eq!(app.get(limited, &path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(owner, &path).await.0, StatusCode::OK);
+    let (_, none) = app.get(limited, &format!("event/?lead_id={lead_id}")).await;
+    assert_eq!(none["data"], json!([]), "{none}");
+}
