@@ -145,6 +145,24 @@ pub fn handovers(
         .collect()
 }
 
+/// Who holds a lead's user field now, for undo's check of a hand-over from `from` to `to`
+/// (None: nobody), given the members the field holds (`held`): the receiver if still there,
+/// else any member in it, else nobody. A field of several members that lost the leaver to
+/// nobody counts as untouched unless the leaver is back: the others in it may have been there
+/// all along.
+pub fn field_holder(
+    held: Vec<String>,
+    from: &str,
+    to: Option<&str>,
+    several: bool,
+) -> Option<String> {
+    match to {
+        Some(t) if held.iter().any(|v| v == t) => Some(t.to_string()),
+        None if several => held.into_iter().find(|v| v == from),
+        _ => held.into_iter().next(),
+    }
+}
+
 /// Whether undo may put a record back: only when nobody changed it since (its holder is still
 /// the one offboarding gave it to).
 pub fn may_undo(m: &Move, current_holder: Option<&str>) -> Result<(), String> {
@@ -162,6 +180,29 @@ pub fn may_undo(m: &Move, current_holder: Option<&str>) -> Result<(), String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn undo_reads_a_fields_holder_as_the_hand_over_left_it() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // Handed to the heir: the heir while there (beside others), else whoever is.
+        assert_eq!(
+            field_holder(v(&["o", "h"]), "l", Some("h"), true),
+            Some("h".into())
+        );
+        assert_eq!(
+            field_holder(v(&["o"]), "l", Some("h"), true),
+            Some("o".into())
+        );
+        assert_eq!(field_holder(v(&[]), "l", Some("h"), false), None);
+        // Unassigned from a field of one member: anyone in it now changed it.
+        assert_eq!(field_holder(v(&["o"]), "l", None, false), Some("o".into()));
+        // Unassigned from a field of several: a co-member does not count, the leaver does.
+        assert_eq!(field_holder(v(&["o"]), "l", None, true), None);
+        assert_eq!(
+            field_holder(v(&["o", "l"]), "l", None, true),
+            Some("l".into())
+        );
+    }
 
     #[test]
     fn dispositions() {

@@ -22,13 +22,24 @@ pub const TEAM_EVENT_OBJECTS: &[&str] = &[
     "pipeline",
 ];
 
-/// Whether events of `object_type` concern one lead: the lead itself or one of its contacts,
-/// opportunities, tasks or activities. Those events follow lead visibility and carry the
-/// lead's id.
-pub fn is_lead_event(object_type: &str) -> bool {
-    matches!(object_type, "lead" | "contact" | "opportunity")
+/// The lead an event concerns, which decides who may read it: a lead's own id, or for a
+/// contact, opportunity, task or activity the lead its record names (`named`). None for every
+/// other object: team objects, which all members read, and entries that stay in the audit log.
+pub fn event_lead<'a>(
+    object_type: &str,
+    object_id: &'a str,
+    named: Option<&'a str>,
+) -> Option<&'a str> {
+    if object_type == "lead" {
+        Some(object_id)
+    } else if matches!(object_type, "contact" | "opportunity")
         || object_type.starts_with("task.")
         || object_type.starts_with("activity.")
+    {
+        named
+    } else {
+        None
+    }
 }
 
 /// The leads a member may see.
@@ -368,5 +379,31 @@ mod own_assignment_tests {
             Some(&"cf_a".to_string())
         );
         assert_eq!(LeadScope::All.own_assignment_field(&[]), None);
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn events_about_leads_name_their_lead_and_team_events_none() {
+        assert_eq!(event_lead("lead", "lead_1", None), Some("lead_1"));
+        for t in [
+            "contact",
+            "opportunity",
+            "task.lead",
+            "activity.note",
+            "activity.sms",
+        ] {
+            assert_eq!(event_lead(t, "x_1", Some("lead_2")), Some("lead_2"), "{t}");
+        }
+        // A team object, or an audit-only entry, never follows a lead even if it names one.
+        for t in TEAM_EVENT_OBJECTS
+            .iter()
+            .chain(&["assignment", "offboarding"])
+        {
+            assert_eq!(event_lead(t, "x_1", Some("lead_2")), None, "{t}");
+        }
     }
 }

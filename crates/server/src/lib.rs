@@ -269,7 +269,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
             },
             job_lease: job_lease(),
             rate_limit: config.rate_limit,
-            webhook_private_networks: config.webhooks.private_networks,
+            webhooks: config.webhooks,
             ..ServiceConfig::default()
         },
     );
@@ -282,7 +282,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let hooks = webhook::spawn_worker(
         services.clone(),
         webhook::HttpSender::new(config.webhooks.timeout, config.webhooks.private_networks)?,
-        config.webhooks,
     );
     let cluster = tokio::spawn(services.clone().run_presence_cluster());
     let checkpoints = spawn_checkpoints(services.clone());

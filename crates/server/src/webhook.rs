@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use corral_domain::webhooks::is_public;
 use corral_services::Services;
-use corral_services::webhooks::{Policy, SendResult, Sender};
+use corral_services::webhooks::{SendResult, Sender};
 
 /// Why a delivery may not go to an address inside the server's own network.
 fn inside(what: &str) -> String {
@@ -133,14 +133,10 @@ impl Sender for HttpSender {
 }
 
 /// Delivers due webhook events every half second until the task is dropped.
-pub fn spawn_worker(
-    services: Services,
-    sender: HttpSender,
-    policy: Policy,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(services: Services, sender: HttpSender) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match services.deliver_due_webhooks(&sender, &policy).await {
+            match services.deliver_due_webhooks(&sender).await {
                 Ok(n) if n > 0 => tracing::debug!(delivered = n, "webhooks delivered"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook worker could not read the outbox"),

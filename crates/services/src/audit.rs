@@ -46,17 +46,11 @@ pub(crate) async fn record(
     c: Change<'_>,
 ) -> Result<()> {
     let fields = changed_fields(&c.before, &c.after);
-    // The lead an entry concerns: a lead itself, or the lead its record's snapshot names.
-    let lead_id = if c.object_type == "lead" {
-        Some(c.object_id.to_string())
-    } else if corral_domain::visibility::is_lead_event(c.object_type) {
-        [&c.after, &c.before]
-            .iter()
-            .find_map(|v| v.get("lead_id").and_then(Value::as_str))
-            .map(str::to_string)
-    } else {
-        None
-    };
+    let named = [&c.after, &c.before]
+        .iter()
+        .find_map(|v| v.get("lead_id").and_then(Value::as_str));
+    let lead_id = corral_domain::visibility::event_lead(c.object_type, c.object_id, named)
+        .map(str::to_string);
     let row = AuditRow {
         id: Kind::Event.new_id(),
         organization_id: organization_id.to_string(),

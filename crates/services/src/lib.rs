@@ -58,8 +58,8 @@ pub struct ServiceConfig {
     pub job_lease: chrono::Duration,
     /// API rate limits; None lets every request through.
     pub rate_limit: Option<ratelimit::RateLimits>,
-    /// Whether webhook subscriptions may point at loopback, private and link-local addresses.
-    pub webhook_private_networks: bool,
+    /// How webhooks are delivered and retried, and whether they may reach private networks.
+    pub webhooks: webhooks::Policy,
 }
 
 impl Default for ServiceConfig {
@@ -73,7 +73,7 @@ impl Default for ServiceConfig {
             invitation_ttl: chrono::Duration::days(7),
             job_lease: chrono::Duration::seconds(60),
             rate_limit: None,
-            webhook_private_networks: false,
+            webhooks: webhooks::Policy::default(),
         }
     }
 }

@@ -10,7 +10,7 @@
 use corral_domain::Actor;
 use corral_domain::membership::MembershipStatus;
 use corral_domain::offboarding::{
-    Disposition, Handover, RecordKind, check, handovers, may_undo, receivers,
+    Disposition, Handover, RecordKind, check, field_holder, handovers, may_undo, receivers,
 };
 use corral_domain::team as rules;
 use corral_store::model::OffboardingRow;
@@ -374,10 +374,8 @@ async fn hand_over_kind(
     Ok(out)
 }
 
-/// Who holds each record of a hand-over now, for undo (absent: the record no longer exists).
-/// For a lead field: the receiver if still there, else any member in it, else nobody; but a
-/// field of several members that lost the leaver to nobody counts as untouched unless the
-/// leaver is back (the others in it may have been there all along). Read in batches.
+/// Who holds each record of a hand-over now, for undo (absent: the record no longer exists;
+/// for a lead field, as [`field_holder`] reads it). Read in batches.
 async fn current_holders(
     tx: &mut Tx,
     workspace_id: &str,
@@ -403,11 +401,7 @@ async fn current_holders(
                 }
                 for id in leads::existing_ids(tx, workspace_id, chunk).await? {
                     let held = vals.remove(&id).unwrap_or_default();
-                    let now = match &h.to {
-                        Some(t) if held.contains(t) => Some(t.clone()),
-                        None if several => held.into_iter().find(|v| *v == h.from),
-                        _ => held.into_iter().next(),
-                    };
+                    let now = field_holder(held, &h.from, h.to.as_deref(), several);
                     out.insert(id, now);
                 }
             }

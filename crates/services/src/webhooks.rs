@@ -249,7 +249,7 @@ impl Services {
         verify_ssl: bool,
     ) -> Result<WebhookView> {
         require_admin(actor)?;
-        rules::check_destination(url, self.config().webhook_private_networks)?;
+        rules::check_destination(url, self.config().webhooks.private_networks)?;
         rules::parse_events(events)?;
         let mut tx = self.db().write().await?;
         if store::list(&mut tx, &actor.workspace_id).await?.len() >= rules::MAX_SUBSCRIPTIONS {
@@ -309,7 +309,7 @@ impl Services {
     ) -> Result<WebhookView> {
         require_admin(actor)?;
         if let Some(u) = &patch.url {
-            rules::check_destination(u, self.config().webhook_private_networks)?;
+            rules::check_destination(u, self.config().webhooks.private_networks)?;
         }
         if let Some(e) = &patch.events {
             rules::parse_events(e)?;
@@ -398,13 +398,11 @@ impl Services {
         Ok(())
     }
 
-    /// Sends every due delivery once through `sender`; returns how many were accepted.
-    /// Safe on several nodes at once: each delivery is leased before it is sent.
-    pub async fn deliver_due_webhooks(
-        &self,
-        sender: &dyn Sender,
-        policy: &Policy,
-    ) -> Result<usize> {
+    /// Sends every due delivery once through `sender`, retrying and pausing as the configured
+    /// policy says; returns how many were accepted. Safe on several nodes at once: each
+    /// delivery is leased before it is sent.
+    pub async fn deliver_due_webhooks(&self, sender: &dyn Sender) -> Result<usize> {
+        let policy = &self.config().webhooks;
         let mut tx = self.db().read().await?;
         let due = store::due(&mut tx, now(), 50).await?;
         drop(tx);

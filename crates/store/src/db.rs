@@ -48,11 +48,9 @@ impl StoreError {
         {
             return StoreError::InvalidText(db.message().to_string());
         }
-        // SQLITE_FULL (13), PostgreSQL's disk_full (53100); a write that ran out of space in
-        // SQLite's other files says so in its message.
+        // SQLITE_FULL (13), PostgreSQL's disk_full (53100).
         if let sqlx::Error::Database(db) = &e
-            && (matches!(db.code().as_deref(), Some("13" | "53100"))
-                || db.message().contains("disk is full"))
+            && matches!(db.code().as_deref(), Some("13" | "53100"))
         {
             return StoreError::Full(db.message().to_string());
         }
@@ -73,21 +71,21 @@ pub enum Engine {
     Postgres,
 }
 
-/// Whether a SQLite connection coming back to its pool may be used again: only when it is
-/// out of every transaction. A write that fails for want of disk space can make SQLite roll
-/// the whole transaction back by itself; the driver's ROLLBACK then fails and it still counts
-/// the transaction as open, so it would run the next request's transaction as a savepoint
-/// inside one that never commits (acknowledged writes, silently lost). Such a connection is
-/// closed instead (closing rolls back whatever is open) and a fresh one opened.
-async fn still_sound(c: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+/// Whether an idle SQLite connection may be handed out: only when it is out of every
+/// transaction. A write that fails for want of disk space can make SQLite roll the whole
+/// transaction back by itself; the driver's ROLLBACK then fails and it still counts the
+/// transaction as open, so it would run the next request's transaction as a savepoint inside
+/// one that never commits (acknowledged writes, silently lost). Such a connection is closed
+/// instead (closing rolls back whatever is open) and another one used. The pool has already
+/// flushed a dropped transaction's rollback when the connection came back, so this costs no
+/// round trip.
+fn still_sound(c: &sqlx::SqliteConnection) -> bool {
     use sqlx::Connection;
-    // Runs what the connection still has queued, such as a dropped transaction's rollback.
-    c.ping().await?;
     if c.is_in_transaction() {
         tracing::warn!("closing a SQLite connection left inside a transaction");
-        return Ok(false);
+        return false;
     }
-    Ok(true)
+    true
 }
 
 /// A handle on the database; cheap to clone.
@@ -210,7 +208,7 @@ impl Db {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .after_release(|c, _| Box::pin(still_sound(c)))
+            .before_acquire(|c, _| Box::pin(std::future::ready(Ok(still_sound(c)))))
             .connect_with(
                 opts.clone()
                     .pragma("cache_size", "-65536")
@@ -220,7 +218,7 @@ impl Db {
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
-            .after_release(|c, _| Box::pin(still_sound(c)))
+            .before_acquire(|c, _| Box::pin(std::future::ready(Ok(still_sound(c)))))
             .connect_with(opts)
             .await?;
         Ok(Db::Sqlite { read, write })
