@@ -579,15 +579,15 @@ pub async fn set_holder_many(
         WorkTable::Tasks => ("assigned_to", "assigned_to_name"),
         _ => ("user_id", "user_name"),
     };
-    for chunk in ids.chunks(crate::queries::leads::BATCH) {
+    for chunk in ids.chunks(crate::queries::leads::write_batch(tx)) {
         let mut sql = Sql::new(&format!("UPDATE {} SET {holder} = ", table.name()));
         sql.arg(Arg::OptText(to.map(str::to_string)))
             .push(&format!(", {name} = "))
             .text_arg(to_name)
             .push(", date_updated = ")
             .arg(Arg::Time(now))
-            .push(" WHERE id IN ")
-            .list(chunk);
+            .push(" WHERE id IN ");
+        crate::queries::leads::id_set(&mut sql, tx, chunk);
         crate::execute_built!(tx, sql).map_err(db_err)?;
     }
     Ok(())
