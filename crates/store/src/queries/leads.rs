@@ -617,23 +617,10 @@ pub async fn add_field_value_many(
             .text_arg(field_id)
             .push(", ")
             .text_arg(value)
-            .push(", 0 FROM (SELECT ");
-        if matches!(tx, Tx::Sqlite(_)) {
-            ins.push("value AS id FROM json_each(")
-                .text_arg(&serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into()))
-                .push(")");
-        } else {
-            ins.push("column1 AS id FROM (VALUES ");
-            for (i, lead) in chunk.iter().enumerate() {
-                if i > 0 {
-                    ins.push(", ");
-                }
-                ins.push("(").text_arg(lead).push(")");
-            }
-            ins.push(") AS ids");
-        }
+            .push(", 0 FROM ");
+        id_set(&mut ins, tx, chunk);
         // SQLite needs a WHERE to tell ON CONFLICT from a join's ON after INSERT … SELECT.
-        ins.push(") AS v WHERE true ON CONFLICT DO NOTHING");
+        ins.push(" AS v WHERE true ON CONFLICT DO NOTHING");
         crate::execute_built!(tx, ins).map_err(db_err)?;
     }
     stamp_updated(tx, workspace_id, lead_ids, by, by_name, now).await?;
@@ -713,7 +700,8 @@ pub async fn holding_summary(
 /// VALUES: beside other equalities it would otherwise scan an index on those and test each
 /// row against the whole list (thousands of comparisons a row); the subquery becomes a hashed
 /// semi-join.
-/// A set of ids to test membership in (`… IN <set>`), for statements over many records.
+/// A set of ids to test membership in (`… IN <set>`) or select from (its column is `id`), for
+/// statements over many records.
 /// SQLite gets one parameter, a JSON array: its driver looks each parameter up by walking
 /// the statement's list of them, so binding n of them costs n² (at 500 ids a statement that
 /// was a fifth of moving 100,000 records). PostgreSQL gets a VALUES list (its planner
@@ -722,12 +710,12 @@ pub(crate) fn id_set(sql: &mut Sql, tx: &Tx, ids: &[String]) {
     if matches!(tx, Tx::Sqlite(_)) {
         // A list of strings always serializes.
         let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        sql.push("(SELECT value FROM json_each(")
+        sql.push("(SELECT value AS id FROM json_each(")
             .text_arg(&json)
             .push("))");
         return;
     }
-    sql.push("(SELECT column1 FROM (VALUES ");
+    sql.push("(SELECT column1 AS id FROM (VALUES ");
     for (i, id) in ids.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
