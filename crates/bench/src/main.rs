@@ -873,22 +873,25 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
             ("tasks", "assigned_to", &task_ids),
         ] {
             // SQLite: one statement over a JSON array of the ids (binding thousands of
-            // parameters costs its driver more than the update); PostgreSQL: lists of 4,000.
+            // parameters costs its driver more than the update), by id alone (beside
+            // `workspace_id = …` its planner walks the workspace's index instead);
+            // PostgreSQL: lists of 4,000, naming the workspace its keys lead with.
             let sqlite = matches!(tx, corral_store::Tx::Sqlite(_));
             for chunk in ids.chunks(if sqlite { ids.len().max(1) } else { 4000 }) {
                 let mut sql = Sql::new(&format!("UPDATE {table} SET {holder} = "));
                 sql.text_arg(&w.members[0])
                     .push(", date_updated = ")
                     .arg(Arg::Time(now))
-                    .push(" WHERE workspace_id = ")
-                    .text_arg(&w.ws)
-                    .push(" AND id IN ");
+                    .push(" WHERE ");
                 if sqlite {
-                    sql.push("(SELECT value FROM json_each(")
+                    sql.push("id IN (SELECT value FROM json_each(")
                         .text_arg(&serde_json::to_string(chunk).map_err(err)?)
                         .push("))");
                 } else {
-                    sql.list(chunk);
+                    sql.push("workspace_id = ")
+                        .text_arg(&w.ws)
+                        .push(" AND id IN ")
+                        .list(chunk);
                 }
                 execute_built!(&mut tx, sql).map_err(err)?;
             }
