@@ -513,6 +513,12 @@ async fn setup(cli: &Cli) -> Res<World> {
 /// PostgreSQL, a vacuum, so the visibility map lets counts read indexes alone (what
 /// autovacuum would do a little later on a live server).
 async fn after_bulk_load(db: &Db) -> Res<()> {
+    // Seeding wrote memberships straight into their table: the seat count follows.
+    let mut tx = db.write().await.map_err(err)?;
+    corral_store::queries::team::recount_seats(&mut tx)
+        .await
+        .map_err(err)?;
+    tx.commit().await.map_err(err)?;
     match db {
         Db::Postgres(pool) => {
             sqlx::query("VACUUM ANALYZE")

@@ -7,7 +7,7 @@ use corral_domain::ids::Kind;
 use corral_store::model::{
     ApiKeyRow, GroupRow, MembershipRow, OrganizationRow, RoleRow, SessionRow, UserRow, WorkspaceRow,
 };
-use corral_store::queries::{auth, groups, memberships, orgs, roles, users};
+use corral_store::queries::{auth, groups, memberships, orgs, roles, team, users};
 use corral_store::testing::{TestDb, all_engines};
 use corral_store::{StoreError, Tx, now};
 
@@ -219,6 +219,87 @@ async fn memberships_round_trip_list_and_stay_unique_per_workspace() {
                 .await
                 .is_err()
         );
+    }
+}
+
+#[tokio::test]
+async fn the_kept_seat_count_follows_every_membership_write_across_workspaces() {
+    for t in engines().await {
+        let mut tx = t.db.write().await.unwrap();
+        let (org, ws) = org_and_workspace(&mut tx).await;
+        let other_ws = WorkspaceRow {
+            id: Kind::Workspace.new_id(),
+            organization_id: org.clone(),
+            name: "Second".into(),
+            currency: "USD".into(),
+            created_by: None,
+            updated_by: None,
+            date_created: now(),
+            date_updated: now(),
+        };
+        orgs::insert_workspace(&mut tx, &other_ws).await.unwrap();
+        let (a, b) = (user("a@example.com"), user("b@example.com"));
+        users::insert(&mut tx, &a).await.unwrap();
+        users::insert(&mut tx, &b).await.unwrap();
+        // After each step the kept count, the count from the memberships, and the expected.
+        macro_rules! seats {
+            ($tx:expr, $want:expr) => {{
+                let kept = team::seats_used($tx, &org).await.unwrap();
+                let counted = team::count_seats($tx, &org).await.unwrap();
+                assert_eq!((kept, counted), ($want, $want), "{}", t.url);
+            }};
+        }
+        seats!(&mut tx, 0);
+        let a1 = membership(&ws, &a.id, "active");
+        memberships::insert(&mut tx, &a1).await.unwrap();
+        seats!(&mut tx, 1);
+        // The same user active in a second workspace still holds one seat.
+        let a2 = membership(&other_ws.id, &a.id, "active");
+        memberships::insert(&mut tx, &a2).await.unwrap();
+        seats!(&mut tx, 1);
+        // An invitation holds none; accepting it takes one.
+        let mut b1 = membership(&ws, &b.id, "invited");
+        memberships::insert(&mut tx, &b1).await.unwrap();
+        seats!(&mut tx, 1);
+        b1.status = "active".into();
+        memberships::update(&mut tx, &b1).await.unwrap();
+        seats!(&mut tx, 2);
+        // A refused duplicate changes nothing.
+        assert!(
+            memberships::insert(&mut tx, &membership(&ws, &b.id, "active"))
+                .await
+                .is_err()
+        );
+        seats!(&mut tx, 2);
+        // Writing an active membership back unchanged moves nothing.
+        memberships::update(&mut tx, &b1).await.unwrap();
+        seats!(&mut tx, 2);
+        // Deactivated in one workspace, still active in the other: the seat stays.
+        let mut a1 = a1;
+        a1.status = "deactivated".into();
+        memberships::update(&mut tx, &a1).await.unwrap();
+        seats!(&mut tx, 2);
+        let mut a2 = a2;
+        a2.status = "removed".into();
+        memberships::update(&mut tx, &a2).await.unwrap();
+        seats!(&mut tx, 1);
+        // Reactivated: back.
+        a1.status = "active".into();
+        memberships::update(&mut tx, &a1).await.unwrap();
+        seats!(&mut tx, 2);
+        tx.commit().await.unwrap();
+        // A rolled-back change leaves the count as it was.
+        {
+            let mut tx = t.db.write().await.unwrap();
+            b1.status = "deactivated".into();
+            memberships::update(&mut tx, &b1).await.unwrap();
+        }
+        let mut tx = t.db.write().await.unwrap();
+        seats!(&mut tx, 2);
+        // After a bulk load around the store, a recount puts it right.
+        corral_store::on!(&mut tx, c => sqlx::query("UPDATE organizations SET seats_used = 7 WHERE id = $1").bind(&org).execute(c).await.map(|r| r.rows_affected())).unwrap();
+        team::recount_seats(&mut tx).await.unwrap();
+        seats!(&mut tx, 2);
     }
 }
 

@@ -72,17 +72,30 @@ pub async fn insert(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
         .bind(m.date_activated).bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by)
         .bind(&m.pinned_views)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    if m.status == "active" {
+        crate::queries::team::seat_moved(tx, &m.workspace_id, &m.user_id, &m.id, 1).await?;
+    }
     Ok(())
 }
 
-/// Writes every mutable field of `m` back.
+/// Writes every mutable field of `m` back (and moves the organization's seat count when the
+/// membership starts or stops being active).
 pub async fn update(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
+    let before: Option<(String, String, String)> = on!(tx, c => sqlx::query_as("SELECT status, workspace_id, user_id FROM memberships WHERE id = $1")
+        .bind(&m.id).fetch_optional(c).await).map_err(db_err)?;
     on!(tx, c => sqlx::query("UPDATE memberships SET role_id = $2, status = $3, restrictions = $4, round_robin = $5, homepage = $6, manager_id = $7, auto_record_calls = $8, track_email_opens = $9, default_caller_id = $10, last_active_at = $11, date_updated = $12, date_activated = $13, date_deactivated = $14, date_removed = $15, status_changed_by = $16, pinned_views = $17 WHERE id = $1")
         .bind(&m.id).bind(&m.role_id).bind(&m.status).bind(&m.restrictions).bind(m.round_robin)
         .bind(&m.homepage).bind(&m.manager_id).bind(&m.auto_record_calls).bind(m.track_email_opens)
         .bind(&m.default_caller_id).bind(m.last_active_at).bind(m.date_updated).bind(m.date_activated)
         .bind(m.date_deactivated).bind(m.date_removed).bind(&m.status_changed_by).bind(&m.pinned_views)
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    if let Some((was, workspace_id, user_id)) = before {
+        let (was, is) = (was == "active", m.status == "active");
+        if was != is {
+            let delta = if is { 1 } else { -1 };
+            crate::queries::team::seat_moved(tx, &workspace_id, &user_id, &m.id, delta).await?;
+        }
+    }
     Ok(())
 }
 
@@ -186,20 +199,46 @@ pub async fn scim_members(
     organization_id: &str,
     n: &ScimNarrow,
 ) -> Result<Vec<crate::model::ScimMemberRow>> {
-    on!(tx, c => sqlx::query_as::<_, crate::model::ScimMemberRow>(concat!(
-        "SELECT ", memb_cols!("m."),
+    let mut sql = crate::sql::Sql::new(concat!(
+        "SELECT ",
+        memb_cols!("m."),
         ", u.email AS user_email, u.first_name AS user_first_name, u.last_name AS user_last_name, u.phone AS user_phone, u.image AS user_image",
         ", u.date_created AS user_date_created, u.date_updated AS user_date_updated",
         ", s.user_name AS scim_user_name, s.external_id AS scim_external_id, s.attributes AS scim_attributes, s.date_updated AS scim_date_updated",
         " FROM memberships m JOIN users u ON u.id = m.user_id",
-        " LEFT JOIN scim_users s ON s.organization_id = $2 AND s.user_id = m.user_id",
-        " WHERE m.workspace_id = $1 AND m.status <> 'removed'",
-        " AND ($3 IS NULL OR m.user_id = $3)",
-        " AND ($4 IS NULL OR COALESCE(s.user_name_lower, u.email_lower) = $4)",
-        " AND ($5 IS NULL OR s.external_id = $5)",
-        " ORDER BY m.date_created, m.id"))
-        .bind(workspace_id).bind(organization_id).bind(&n.user_id).bind(&n.user_name_lower).bind(&n.external_id)
-        .fetch_all(c).await).map_err(db_err)
+        " LEFT JOIN scim_users s ON s.organization_id = "
+    ));
+    sql.text_arg(organization_id)
+        .push(" AND s.user_id = m.user_id WHERE m.workspace_id = ")
+        .text_arg(workspace_id)
+        .push(" AND m.status <> 'removed'");
+    // Only the narrowings asked for, each as a condition an index answers (a lookup reads a
+    // few rows, not every member of the workspace).
+    if let Some(user_id) = &n.user_id {
+        sql.push(" AND m.user_id = ").text_arg(user_id);
+    }
+    if let Some(name) = &n.user_name_lower {
+        // The userName is SCIM's when the provider set one, else the email: candidates come
+        // from either unique index, then the exact rule picks.
+        sql.push(" AND m.user_id IN (SELECT user_id FROM scim_users WHERE organization_id = ")
+            .text_arg(organization_id)
+            .push(" AND user_name_lower = ")
+            .text_arg(name)
+            .push(" UNION ALL SELECT id FROM users WHERE email_lower = ")
+            .text_arg(name)
+            .push(") AND COALESCE(s.user_name_lower, u.email_lower) = ")
+            .text_arg(name);
+    }
+    if let Some(external_id) = &n.external_id {
+        sql.push(" AND m.user_id IN (SELECT user_id FROM scim_users WHERE organization_id = ")
+            .text_arg(organization_id)
+            .push(" AND external_id = ")
+            .text_arg(external_id)
+            .push(") AND s.external_id = ")
+            .text_arg(external_id);
+    }
+    sql.push(" ORDER BY m.date_created, m.id");
+    crate::fetch_all_built!(tx, sql, crate::model::ScimMemberRow).map_err(db_err)
 }
 
 /// (user id, group id, group name) for every group membership in a workspace (of one user
@@ -209,6 +248,16 @@ pub async fn group_names_by_id(
     workspace_id: &str,
     user_id: Option<&str>,
 ) -> Result<Vec<(String, String, String)>> {
-    on!(tx, c => sqlx::query_as::<_, (String, String, String)>("SELECT gm.user_id, g.id, g.name FROM group_members gm JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id WHERE g.workspace_id = $1 AND ($2 IS NULL OR gm.user_id = $2) ORDER BY g.name, g.id")
-        .bind(workspace_id).bind(user_id).fetch_all(c).await).map_err(db_err)
+    let mut sql = crate::sql::Sql::new(
+        "SELECT gm.user_id, g.id, g.name FROM groups g JOIN group_members gm ON gm.workspace_id = g.workspace_id AND gm.group_id = g.id",
+    );
+    if let Some(user_id) = user_id {
+        // Each of the workspace's groups probed for the one user (its key), not every
+        // group membership of the workspace read.
+        sql.push(" AND gm.user_id = ").text_arg(user_id);
+    }
+    sql.push(" WHERE g.workspace_id = ")
+        .text_arg(workspace_id)
+        .push(" ORDER BY g.name, g.id");
+    crate::fetch_all_built!(tx, sql, (String, String, String)).map_err(db_err)
 }

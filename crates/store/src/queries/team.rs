@@ -235,10 +235,44 @@ pub async fn get_audit(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Opti
 
 // ---- seats ----
 
-/// Seats in use: distinct users with at least one active membership in the organization.
+/// Seats in use: distinct users with at least one active membership in the organization. The
+/// organization row keeps the count; `memberships::insert` and `update` move it (`seat_moved`).
 pub async fn seats_used(tx: &mut Tx, organization_id: &str) -> Result<i64> {
+    let n: Option<i64> =
+        on!(tx, c => sqlx::query_scalar("SELECT seats_used FROM organizations WHERE id = $1")
+        .bind(organization_id).fetch_optional(c).await)
+        .map_err(db_err)?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Seats in use, counted from the memberships themselves (what `seats_used` keeps).
+pub async fn count_seats(tx: &mut Tx, organization_id: &str) -> Result<i64> {
     on!(tx, c => sqlx::query_scalar("SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = $1 AND m.status = 'active'")
         .bind(organization_id).fetch_one(c).await).map_err(db_err)
+}
+
+/// Sets every organization's kept seat count to its memberships' own, after memberships were
+/// written around the store (a bulk load).
+pub async fn recount_seats(tx: &mut Tx) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE organizations SET seats_used = (SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = organizations.id AND m.status = 'active')")
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
+}
+
+/// Moves the seat count of the workspace's organization by `delta` after membership
+/// `membership_id` of `user_id` became active (+1) or stopped being active (−1), unless the
+/// user holds another active membership in the organization: then their one seat stays.
+pub(crate) async fn seat_moved(
+    tx: &mut Tx,
+    workspace_id: &str,
+    user_id: &str,
+    membership_id: &str,
+    delta: i64,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE organizations SET seats_used = seats_used + $1 WHERE id = (SELECT organization_id FROM workspaces WHERE id = $2) AND NOT EXISTS (SELECT 1 FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = organizations.id AND m.user_id = $3 AND m.status = 'active' AND m.id <> $4)")
+        .bind(delta).bind(workspace_id).bind(user_id).bind(membership_id)
+        .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
+    Ok(())
 }
 
 /// Whether the user already holds a seat (an active membership) in the organization.
