@@ -194,6 +194,10 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
+            // Rows a statement's thread may hand over before the request takes them (sqlx's
+            // default is 50): a page of 100 leads or the 500 members of the Users page then
+            // cross without the thread stopping to wait (P1 at 10,000 leads: 963 → 1,052 req/s).
+            .row_buffer_size(1024)
             // A WAL that grew during a large hand-over is cut back to 64 MiB once checkpointed,
             // instead of keeping its largest size on disk.
             .pragma("journal_size_limit", "67108864");
