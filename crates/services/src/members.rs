@@ -278,8 +278,8 @@ pub(crate) async fn check_seat(tx: &mut Tx, organization_id: &str, user_id: &str
     let org = orgs::get(tx, organization_id)
         .await?
         .ok_or_else(|| ServiceError::Internal("organization missing".into()))?;
+    let used = team::seats_used_for_update(tx, organization_id).await?;
     let seated = team::holds_seat(tx, organization_id, user_id).await?;
-    let used = team::seats_used(tx, organization_id).await?;
     rules::check_seat(used, org.seat_limit, seated)?;
     Ok(seated)
 }
@@ -1455,7 +1455,7 @@ impl Services {
     pub async fn set_seat_limit(&self, actor: &Actor, limit: Option<i64>) -> Result<SeatReport> {
         require_owner(actor)?;
         let mut tx = self.db().write().await?;
-        let used = team::seats_used(&mut tx, &actor.organization_id).await?;
+        let used = team::seats_used_for_update(&mut tx, &actor.organization_id).await?;
         if let Some(l) = limit
             && (l < 1 || l < used)
         {

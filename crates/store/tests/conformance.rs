@@ -304,6 +304,40 @@ async fn the_kept_seat_count_follows_every_membership_write_across_workspaces() 
 }
 
 #[tokio::test]
+async fn taking_a_seat_waits_for_another_transaction_taking_one() {
+    for t in engines().await {
+        let mut tx = t.db.write().await.unwrap();
+        let (org, ws) = org_and_workspace(&mut tx).await;
+        let (a, b) = (user("a@example.com"), user("b@example.com"));
+        users::insert(&mut tx, &a).await.unwrap();
+        users::insert(&mut tx, &b).await.unwrap();
+        tx.commit().await.unwrap();
+        // The first reads the count to seat `a`; a second transaction reading it to seat `b`
+        // must see `a`'s seat, not the count from before it.
+        let mut first = t.db.write().await.unwrap();
+        assert_eq!(
+            team::seats_used_for_update(&mut first, &org).await.unwrap(),
+            0
+        );
+        let db = t.db.clone();
+        let org2 = org.clone();
+        let second = tokio::spawn(async move {
+            let mut tx = db.write().await.unwrap();
+            let seen = team::seats_used_for_update(&mut tx, &org2).await.unwrap();
+            tx.commit().await.unwrap();
+            seen
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!second.is_finished(), "{}: the second did not wait", t.url);
+        memberships::insert(&mut first, &membership(&ws, &a.id, "active"))
+            .await
+            .unwrap();
+        first.commit().await.unwrap();
+        assert_eq!(second.await.unwrap(), 1, "{}", t.url);
+    }
+}
+
+#[tokio::test]
 async fn last_active_is_written_at_most_once_a_minute() {
     for t in engines().await {
         let mut tx = t.db.write().await.unwrap();

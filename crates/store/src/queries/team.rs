@@ -245,6 +245,29 @@ pub async fn seats_used(tx: &mut Tx, organization_id: &str) -> Result<i64> {
     Ok(n.unwrap_or(0))
 }
 
+/// Seats in use, read to decide whether someone may take one: on PostgreSQL the organization's
+/// row stays locked until the transaction ends, so two members activated at once on different
+/// connections (or nodes) are counted one after the other and cannot both take the last seat.
+/// (SQLite has one writer: its write transactions already run one at a time.)
+pub async fn seats_used_for_update(tx: &mut Tx, organization_id: &str) -> Result<i64> {
+    let n: Option<i64> = match tx {
+        Tx::Sqlite(c) => {
+            sqlx::query_scalar("SELECT seats_used FROM organizations WHERE id = $1")
+                .bind(organization_id)
+                .fetch_optional(&mut **c)
+                .await
+        }
+        Tx::Postgres(c) => {
+            sqlx::query_scalar("SELECT seats_used FROM organizations WHERE id = $1 FOR UPDATE")
+                .bind(organization_id)
+                .fetch_optional(&mut **c)
+                .await
+        }
+    }
+    .map_err(db_err)?;
+    Ok(n.unwrap_or(0))
+}
+
 /// Seats in use, counted from the memberships themselves (what `seats_used` keeps).
 pub async fn count_seats(tx: &mut Tx, organization_id: &str) -> Result<i64> {
     on!(tx, c => sqlx::query_scalar("SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = $1 AND m.status = 'active'")
