@@ -643,10 +643,13 @@ impl Services {
         )
         .await
         .map_err(store)?;
-        let only = match rows.as_slice() {
-            [one] => Some(one.member.membership.user_id.as_str()),
-            _ => None,
-        };
+        // The groups of just these users when they are a page or a lookup; of everyone when
+        // they are the whole workspace.
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.member.membership.user_id.clone())
+            .collect();
+        let only = (ids.len() <= 500).then_some(ids.as_slice());
         let mut groups_of: std::collections::HashMap<String, Vec<(String, String)>> =
             std::collections::HashMap::new();
         if !rows.is_empty() {
@@ -700,10 +703,25 @@ impl Services {
                 user_id: f.pinned("id").map(str::to_string),
                 user_name_lower: f.pinned("userName").map(str::to_lowercase),
                 external_id: f.pinned("externalId").map(str::to_string),
+                window: None,
             },
             None => ScimNarrow::default(),
         };
         let mut tx = self.db().read().await.map_err(store)?;
+        if query.filter.is_none() && query.sort_by.is_none() {
+            // Every user in their order: the database cuts the page, so a provider paging
+            // through thousands of users reads each page, not everyone, per request.
+            let start = query.start_index.max(1);
+            let total = memberships::scim_member_count(&mut tx, &ctx.actor.workspace_id)
+                .await
+                .map_err(store)?;
+            let window = ScimNarrow {
+                window: Some((start as i64 - 1, query.count as i64)),
+                ..ScimNarrow::default()
+            };
+            let docs = self.user_rows(&mut tx, ctx, &window).await?;
+            return Ok(page_cut(USER_SCHEMA, docs, total as usize, start, query));
+        }
         let docs = match (&narrow.user_name_lower, &narrow.user_id) {
             // userName eq "…": start from the two indexes that can hold it.
             (Some(name), None) => {
@@ -1659,6 +1677,28 @@ fn check_paths(core: &str, query: &ListQuery) -> SResult<()> {
 /// Filters, sorts, pages and projects rendered resources.
 fn page(core: &'static str, docs: Vec<Value>, query: &ListQuery) -> Page {
     page_mixed(docs.into_iter().map(|d| (core, d)).collect(), query)
+}
+
+/// A page the database already cut: `docs` are the resources from `start` on, of `total`.
+fn page_cut(
+    core: &'static str,
+    docs: Vec<Value>,
+    total: usize,
+    start: usize,
+    query: &ListQuery,
+) -> Page {
+    let resources = docs
+        .into_iter()
+        .map(|mut d| {
+            wire::project(&mut d, core, &query.attributes, &query.excluded);
+            d
+        })
+        .collect();
+    Page {
+        total,
+        start_index: start,
+        resources,
+    }
 }
 
 /// [`page`] over resources of several types (each with its core schema).

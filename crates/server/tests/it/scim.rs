@@ -660,6 +660,89 @@ fn python_with_scim2_tester() -> Option<String> {
 }
 
 #[tokio::test]
+async fn paging_through_every_user_gives_each_once_as_fetching_it_alone_does() {
+    for engine in engines() {
+        let app = spawn_demo(engine).await;
+        let scim = Scim::new(&app);
+        let ids = |page: &Value| -> Vec<String> {
+            page["Resources"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .map(|d| d["id"].as_str().unwrap().to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // One list of everyone (filtered, so read whole), then pages of 3 (cut by the
+        // database): the same users in the same order, each page saying where it is.
+        let (s, everyone) = scim
+            .get("/Users?filter=userName%20pr&startIndex=1&count=1000")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{everyone}");
+        let all = ids(&everyone);
+        let total = all.len();
+        assert!(total >= 4, "{everyone}");
+        let (_, unfiltered) = scim.get("/Users?count=1000").await;
+        assert_eq!(ids(&unfiltered), all);
+        let mut paged = Vec::new();
+        let mut in_groups = 0;
+        let mut start = 1;
+        while start <= total + 3 {
+            let (s, page) = scim
+                .get(&format!("/Users?startIndex={start}&count=3"))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            assert_eq!(page["totalResults"], total, "{page}");
+            assert_eq!(page["startIndex"], start, "{page}");
+            let got = ids(&page);
+            assert_eq!(page["itemsPerPage"], got.len(), "{page}");
+            assert_eq!(got.len(), 3.min(total.saturating_sub(start - 1)), "{page}");
+            // Each document of a page is the user's own, groups and all.
+            for d in page["Resources"].as_array().into_iter().flatten() {
+                let (_, alone) = scim
+                    .get(&format!("/Users/{}", d["id"].as_str().unwrap()))
+                    .await;
+                assert_eq!(d, &alone);
+                in_groups += usize::from(d["groups"].as_array().is_some_and(|g| !g.is_empty()));
+            }
+            paged.extend(got);
+            start += 3;
+        }
+        assert_eq!(paged, all);
+        assert!(in_groups > 0, "the demo's groups show on paged users");
+        // A page of attributes, an empty page, and a page past the end.
+        let (_, names) = scim
+            .get("/Users?startIndex=2&count=2&attributes=userName")
+            .await;
+        assert_eq!(ids(&names), all[1..3].to_vec());
+        assert!(names["Resources"][0]["userName"].is_string(), "{names}");
+        assert!(names["Resources"][0].get("emails").is_none(), "{names}");
+        let (_, none) = scim.get("/Users?count=0").await;
+        assert_eq!(none["totalResults"], total, "{none}");
+        assert!(ids(&none).is_empty(), "{none}");
+        let (_, past) = scim
+            .get(&format!("/Users?startIndex={}&count=5", total + 1))
+            .await;
+        assert_eq!(
+            (past["totalResults"].clone(), ids(&past).len()),
+            (json!(total), 0)
+        );
+        // A deleted user leaves the pages and the count.
+        assert_eq!(
+            scim.delete(&format!("/Users/{}", all[1])).await,
+            StatusCode::NO_CONTENT
+        );
+        let (_, after) = scim.get("/Users?startIndex=1&count=3").await;
+        assert_eq!(after["totalResults"], total - 1, "{after}");
+        assert_eq!(
+            ids(&after),
+            vec![all[0].clone(), all[2].clone(), all[3].clone()]
+        );
+    }
+}
+
+#[tokio::test]
 async fn scim2_tester_reports_no_failures() {
     let Some(python) = python_with_scim2_tester() else {
         return;

@@ -190,6 +190,8 @@ pub struct ScimNarrow {
     /// Lowercased userName (the email when the provider never set one).
     pub user_name_lower: Option<String>,
     pub external_id: Option<String>,
+    /// One page of the members in their order: (rows to skip, rows to return).
+    pub window: Option<(i64, i64)>,
 }
 
 /// Members of a workspace (not removed) with what SCIM keeps about them in `organization_id`.
@@ -238,23 +240,44 @@ pub async fn scim_members(
             .text_arg(external_id);
     }
     sql.push(" ORDER BY m.date_created, m.id");
+    if let Some((skip, take)) = n.window {
+        sql.push(" LIMIT ")
+            .arg(crate::sql::Arg::Int(take))
+            .push(" OFFSET ")
+            .arg(crate::sql::Arg::Int(skip));
+    }
     crate::fetch_all_built!(tx, sql, crate::model::ScimMemberRow).map_err(db_err)
 }
 
-/// (user id, group id, group name) for every group membership in a workspace (of one user
-/// when `user_id` is given), by name.
+/// How many members of a workspace SCIM lists (every one not removed).
+pub async fn scim_member_count(tx: &mut Tx, workspace_id: &str) -> Result<i64> {
+    on!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND status <> 'removed'")
+        .bind(workspace_id).fetch_one(c).await).map_err(db_err)
+}
+
+/// (user id, group id, group name) for every group membership in a workspace (of the given
+/// users only, when `user_ids` is given), by name.
 pub async fn group_names_by_id(
     tx: &mut Tx,
     workspace_id: &str,
-    user_id: Option<&str>,
+    user_ids: Option<&[String]>,
 ) -> Result<Vec<(String, String, String)>> {
+    if user_ids.is_some_and(<[String]>::is_empty) {
+        return Ok(vec![]);
+    }
     let mut sql = crate::sql::Sql::new(
         "SELECT gm.user_id, g.id, g.name FROM groups g JOIN group_members gm ON gm.workspace_id = g.workspace_id AND gm.group_id = g.id",
     );
-    if let Some(user_id) = user_id {
-        // Each of the workspace's groups probed for the one user (its key), not every
-        // group membership of the workspace read.
-        sql.push(" AND gm.user_id = ").text_arg(user_id);
+    // Each of the workspace's groups probed for the users (its key), not every group
+    // membership of the workspace read.
+    match user_ids {
+        Some([one]) => {
+            sql.push(" AND gm.user_id = ").text_arg(one);
+        }
+        Some(many) => {
+            sql.push(" AND gm.user_id IN ").list(many);
+        }
+        None => {}
     }
     sql.push(" WHERE g.workspace_id = ")
         .text_arg(workspace_id)
