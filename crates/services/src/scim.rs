@@ -649,7 +649,7 @@ impl Services {
             .iter()
             .map(|r| r.member.membership.user_id.clone())
             .collect();
-        let only = (ids.len() <= 500).then_some(ids.as_slice());
+        let only = narrow.narrows().then_some(ids.as_slice());
         let mut groups_of: std::collections::HashMap<String, Vec<(String, String)>> =
             std::collections::HashMap::new();
         if !rows.is_empty() {
@@ -698,15 +698,6 @@ impl Services {
 
     pub async fn scim_list_users(&self, ctx: &ScimContext, query: &ListQuery) -> SResult<Page> {
         check_paths(USER_SCHEMA, query)?;
-        let narrow = match &query.filter {
-            Some(f) => ScimNarrow {
-                user_id: f.pinned("id").map(str::to_string),
-                user_name_lower: f.pinned("userName").map(str::to_lowercase),
-                external_id: f.pinned("externalId").map(str::to_string),
-                window: None,
-            },
-            None => ScimNarrow::default(),
-        };
         let mut tx = self.db().read().await.map_err(store)?;
         if query.filter.is_none() && query.sort_by.is_none() {
             // Every user in their order: the database cuts the page, so a provider paging
@@ -722,6 +713,15 @@ impl Services {
             let docs = self.user_rows(&mut tx, ctx, &window).await?;
             return Ok(page_cut(USER_SCHEMA, docs, total as usize, start, query));
         }
+        let narrow = match &query.filter {
+            Some(f) => ScimNarrow {
+                user_id: f.pinned("id").map(str::to_string),
+                user_name_lower: f.pinned("userName").map(str::to_lowercase),
+                external_id: f.pinned("externalId").map(str::to_string),
+                window: None,
+            },
+            None => ScimNarrow::default(),
+        };
         let docs = match (&narrow.user_name_lower, &narrow.user_id) {
             // userName eq "…": start from the two indexes that can hold it.
             (Some(name), None) => {
@@ -1687,10 +1687,19 @@ fn page_cut(
     start: usize,
     query: &ListQuery,
 ) -> Page {
+    projected(docs.into_iter().map(|d| (core, d)), total, start, query)
+}
+
+/// The page of resources from `start` on, each with only the attributes the query asks for.
+fn projected(
+    docs: impl Iterator<Item = (&'static str, Value)>,
+    total: usize,
+    start: usize,
+    query: &ListQuery,
+) -> Page {
     let resources = docs
-        .into_iter()
-        .map(|mut d| {
-            wire::project(&mut d, core, &query.attributes, &query.excluded);
+        .map(|(c, mut d)| {
+            wire::project(&mut d, c, &query.attributes, &query.excluded);
             d
         })
         .collect();
@@ -1703,7 +1712,7 @@ fn page_cut(
 
 /// [`page`] over resources of several types (each with its core schema).
 fn page_mixed(docs: Vec<(&'static str, Value)>, query: &ListQuery) -> Page {
-    let mut docs: Vec<(&str, Value)> = match &query.filter {
+    let mut docs: Vec<(&'static str, Value)> = match &query.filter {
         Some(f) => docs.into_iter().filter(|(c, d)| f.matches(c, d)).collect(),
         None => docs,
     };
@@ -1715,20 +1724,12 @@ fn page_mixed(docs: Vec<(&'static str, Value)>, query: &ListQuery) -> Page {
     }
     let total = docs.len();
     let start = query.start_index.max(1);
-    let resources = docs
-        .into_iter()
-        .skip(start - 1)
-        .take(query.count)
-        .map(|(c, mut d)| {
-            wire::project(&mut d, c, &query.attributes, &query.excluded);
-            d
-        })
-        .collect();
-    Page {
+    projected(
+        docs.into_iter().skip(start - 1).take(query.count),
         total,
-        start_index: start,
-        resources,
-    }
+        start,
+        query,
+    )
 }
 
 fn sort_value(core: &str, d: &Value, by: &AttrPath) -> String {

@@ -728,6 +728,15 @@ async fn paging_through_every_user_gives_each_once_as_fetching_it_alone_does() {
             (past["totalResults"].clone(), ids(&past).len()),
             (json!(total), 0)
         );
+        // The largest start there is: still a page (empty), not an error.
+        let (s, far) = scim
+            .get(&format!("/Users?startIndex={}&count=5", i64::MAX))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{far}");
+        assert_eq!(
+            (far["totalResults"].clone(), ids(&far).len()),
+            (json!(total), 0)
+        );
         // A deleted user leaves the pages and the count.
         assert_eq!(
             scim.delete(&format!("/Users/{}", all[1])).await,

@@ -194,6 +194,16 @@ pub struct ScimNarrow {
     pub window: Option<(i64, i64)>,
 }
 
+impl ScimNarrow {
+    /// Whether this reads some members (a lookup or a page), not the whole workspace.
+    pub fn narrows(&self) -> bool {
+        self.user_id.is_some()
+            || self.user_name_lower.is_some()
+            || self.external_id.is_some()
+            || self.window.is_some()
+    }
+}
+
 /// Members of a workspace (not removed) with what SCIM keeps about them in `organization_id`.
 pub async fn scim_members(
     tx: &mut Tx,

@@ -235,14 +235,21 @@ pub async fn get_audit(tx: &mut Tx, workspace_id: &str, id: &str) -> Result<Opti
 
 // ---- seats ----
 
+/// Distinct users with an active membership in a workspace of the organization named after it
+/// (`$1`, or a column): the seats, counted from the memberships themselves.
+macro_rules! seats_counted_for {
+    ($org:literal) => {
+        concat!(
+            "SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE m.status = 'active' AND w.organization_id = ",
+            $org
+        )
+    };
+}
+
 /// Seats in use: distinct users with at least one active membership in the organization. The
 /// organization row keeps the count; `memberships::insert` and `update` move it (`seat_moved`).
 pub async fn seats_used(tx: &mut Tx, organization_id: &str) -> Result<i64> {
-    let n: Option<i64> =
-        on!(tx, c => sqlx::query_scalar("SELECT seats_used FROM organizations WHERE id = $1")
-        .bind(organization_id).fetch_optional(c).await)
-        .map_err(db_err)?;
-    Ok(n.unwrap_or(0))
+    kept_seats(tx, organization_id, "").await
 }
 
 /// Seats in use, read to decide whether someone may take one: on PostgreSQL the organization's
@@ -250,34 +257,32 @@ pub async fn seats_used(tx: &mut Tx, organization_id: &str) -> Result<i64> {
 /// connections (or nodes) are counted one after the other and cannot both take the last seat.
 /// (SQLite has one writer: its write transactions already run one at a time.)
 pub async fn seats_used_for_update(tx: &mut Tx, organization_id: &str) -> Result<i64> {
-    let n: Option<i64> = match tx {
-        Tx::Sqlite(c) => {
-            sqlx::query_scalar("SELECT seats_used FROM organizations WHERE id = $1")
-                .bind(organization_id)
-                .fetch_optional(&mut **c)
-                .await
-        }
-        Tx::Postgres(c) => {
-            sqlx::query_scalar("SELECT seats_used FROM organizations WHERE id = $1 FOR UPDATE")
-                .bind(organization_id)
-                .fetch_optional(&mut **c)
-                .await
-        }
-    }
-    .map_err(db_err)?;
-    Ok(n.unwrap_or(0))
+    let lock = if matches!(tx, Tx::Postgres(_)) {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    kept_seats(tx, organization_id, lock).await
+}
+
+async fn kept_seats(tx: &mut Tx, organization_id: &str, lock: &str) -> Result<i64> {
+    let mut sql = crate::sql::Sql::new("SELECT seats_used FROM organizations WHERE id = ");
+    sql.text_arg(organization_id).push(lock);
+    let row: Vec<(i64,)> = crate::fetch_all_built!(tx, sql, (i64,)).map_err(db_err)?;
+    Ok(row.first().map_or(0, |r| r.0))
 }
 
 /// Seats in use, counted from the memberships themselves (what `seats_used` keeps).
 pub async fn count_seats(tx: &mut Tx, organization_id: &str) -> Result<i64> {
-    on!(tx, c => sqlx::query_scalar("SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = $1 AND m.status = 'active'")
-        .bind(organization_id).fetch_one(c).await).map_err(db_err)
+    on!(tx, c => sqlx::query_scalar(seats_counted_for!("$1"))
+        .bind(organization_id).fetch_one(c).await)
+    .map_err(db_err)
 }
 
 /// Sets every organization's kept seat count to its memberships' own, after memberships were
 /// written around the store (a bulk load).
 pub async fn recount_seats(tx: &mut Tx) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE organizations SET seats_used = (SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.organization_id = organizations.id AND m.status = 'active')")
+    on!(tx, c => sqlx::query(concat!("UPDATE organizations SET seats_used = (", seats_counted_for!("organizations.id"), ")"))
         .execute(c).await.map(|r| r.rows_affected())).map_err(db_err)?;
     Ok(())
 }
