@@ -1099,7 +1099,7 @@ impl Services {
         use corral_domain::round_robin::Strategy;
         actor.require(Permission::AssignLeads)?;
         let strat = Strategy::parse(strategy)?;
-        let mut tx = self.db().write().await?;
+        let mut tx = self.db().write_bulk().await?;
         let field_id = match field {
             Some(f) => field_id(&mut tx, &actor.workspace_id, f)
                 .await?

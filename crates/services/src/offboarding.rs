@@ -648,7 +648,7 @@ impl Services {
                 ));
             }
         };
-        let mut tx = self.db().write().await?;
+        let mut tx = self.db().write_bulk().await?;
         let row = self
             .offboard_in(&mut tx, actor, membership_id, to, choices)
             .await?;
@@ -751,7 +751,7 @@ impl Services {
     /// and says which it skipped and why.
     pub async fn undo_offboarding(&self, actor: &Actor, id: &str) -> Result<UndoReport> {
         rules::require_member_admin(actor)?;
-        let mut tx = self.db().write().await?;
+        let mut tx = self.db().write_bulk().await?;
         let row = work::get_offboarding(&mut tx, &actor.workspace_id, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Offboarding"))?;

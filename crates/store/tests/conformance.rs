@@ -145,6 +145,58 @@ async fn rolled_back_transactions_leave_nothing() {
     }
 }
 
+/// SQLite's page cache on the transaction's connection (KiB when negative); None on PostgreSQL.
+async fn page_cache(tx: &mut Tx) -> Option<i64> {
+    match tx {
+        Tx::Sqlite(t) => Some(
+            sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut **t)
+                .await
+                .unwrap(),
+        ),
+        Tx::Postgres(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_write_raises_the_writer_cache_only_while_it_lasts() {
+    for t in engines().await {
+        let sqlite = matches!(t.db, corral_store::Db::Sqlite { .. });
+        let kept = user("kept@example.com");
+        let mut tx = t.db.write_bulk().await.unwrap();
+        if sqlite {
+            assert_eq!(page_cache(&mut tx).await, Some(-1_048_576));
+        }
+        users::insert(&mut tx, &kept).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = t.db.write().await.unwrap();
+        if sqlite {
+            assert_eq!(
+                page_cache(&mut tx).await,
+                Some(-65_536),
+                "lowered after commit"
+            );
+        }
+        drop(tx);
+        // One dropped without commit writes nothing and lowers the cache as well.
+        let gone = user("gone-bulk@example.com");
+        {
+            let mut tx = t.db.write_bulk().await.unwrap();
+            users::insert(&mut tx, &gone).await.unwrap();
+        }
+        let mut tx = t.db.write().await.unwrap();
+        if sqlite {
+            assert_eq!(
+                page_cache(&mut tx).await,
+                Some(-65_536),
+                "lowered after rollback"
+            );
+        }
+        assert!(users::get(&mut tx, &gone.id).await.unwrap().is_none());
+        assert!(users::get(&mut tx, &kept.id).await.unwrap().is_some());
+    }
+}
+
 #[tokio::test]
 async fn memberships_round_trip_list_and_stay_unique_per_workspace() {
     for t in engines().await {
