@@ -867,8 +867,8 @@ async fn p2(w: &World, leads: usize) -> Res<Row> {
         return Err(format!("offboarding failed: {s} {done}"));
     }
     // The same hand-over straight in SQL, committed as Corral's is: the same records moved
-    // back from the heir to the member.
-    // In a transaction with the page cache Corral gives a large write, after the same wait.
+    // back from the heir to the member, in a transaction with the page cache Corral gives a
+    // large write, after the same wait.
     settle(&w.db).await?;
     let raw = {
         let t = Instant::now();

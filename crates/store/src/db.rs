@@ -90,11 +90,19 @@ fn still_sound(c: &sqlx::SqliteConnection) -> bool {
     true
 }
 
-/// The SQLite writer's page cache (in KiB, negative as the pragma takes it), and the same as a
-/// statement; and the cache a large write may use ([`Db::write_bulk`]).
-const WRITER_CACHE_KIB: &str = "-65536";
-const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
-const BULK_CACHE: &str = "PRAGMA cache_size = -1048576";
+/// The SQLite writer's page cache, and the one a large write may use ([`Db::write_bulk`]), in
+/// KiB (negative, as `PRAGMA cache_size` takes a size in KiB).
+const WRITER_CACHE_KIB: i64 = -65_536;
+const BULK_CACHE_KIB: i64 = -1_048_576;
+
+/// Sets the page cache of the transaction's or connection's SQLite connection.
+async fn set_page_cache(c: &mut sqlx::SqliteConnection, kib: i64) -> sqlx::Result<()> {
+    // A pragma takes no bound parameters; `kib` is a number.
+    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {kib}")))
+        .execute(c)
+        .await
+        .map(|_| ())
+}
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
@@ -218,9 +226,9 @@ impl Db {
             // of pages at 1,000,000 leads) take 1.8–2.6 s instead of 0.8 s. A WAL beyond 1 GiB
             // is cut back to that.
             .pragma("journal_size_limit", "1073741824");
-        // Page caches (SQLite's default is 2 MiB a connection): the one writer gets 64 MiB (up to 1 GiB during a
-        // large write, see [`Db::write_bulk`]), as moving or assigning many leads touches B-trees keyed by random ids all over the file
-        // (three times faster at 100,000 leads than with the default; pages are allocated as
+        // Page caches (SQLite's default is 2 MiB a connection): the one writer gets 64 MiB (up
+        // to 1 GiB during a large write, see [`Db::write_bulk`]), as moving or assigning many
+        // leads touches B-trees keyed by random ids all over the file (three times faster at 100,000 leads than with the default; pages are allocated as
         // used, so an idle server stays small). The 8 readers keep the default: a larger
         // cache made no difference to listing leads.
         // The writer does not checkpoint the WAL itself after committing (which would make the
@@ -235,17 +243,17 @@ impl Db {
             // After a large write, the cache goes back to its usual size, which frees the
             // pages beyond it (whether the write committed or not).
             .after_release(move |c, _| {
-                let lower = lower.clone();
+                if !lower.swap(false, Ordering::AcqRel) {
+                    return Box::pin(std::future::ready(Ok(true)));
+                }
                 Box::pin(async move {
-                    if lower.swap(false, Ordering::AcqRel) {
-                        sqlx::query(WRITER_CACHE).execute(&mut *c).await?;
-                    }
+                    set_page_cache(c, WRITER_CACHE_KIB).await?;
                     Ok(true)
                 })
             })
             .connect_with(
                 opts.clone()
-                    .pragma("cache_size", WRITER_CACHE_KIB)
+                    .pragma("cache_size", WRITER_CACHE_KIB.to_string())
                     .pragma("wal_autocheckpoint", "0"),
             )
             .await?;
@@ -302,8 +310,8 @@ impl Db {
         })
     }
 
-    /// A transaction for one large write (an offboarding, a round-robin assignment, a bulk
-    /// edit): on SQLite the writer's page cache may grow to 1 GiB for it, so the pages it
+    /// A transaction for one large write (an offboarding or its undo, a round-robin
+    /// assignment): on SQLite the writer's page cache may grow to 1 GiB for it, so the pages it
     /// changes (at 1,000,000 leads, a hand-over of 100,000 leads touches 180,000 pages spread
     /// over the whole file) stay in memory until the commit writes each once, instead of being
     /// spilled to the WAL, read back and written again. Pages are allocated as used and freed
@@ -313,7 +321,7 @@ impl Db {
             Db::Sqlite { write, raised, .. } => {
                 let mut t = write.begin().await?;
                 raised.store(true, Ordering::Release);
-                sqlx::query(BULK_CACHE).execute(&mut *t).await?;
+                set_page_cache(&mut t, BULK_CACHE_KIB).await?;
                 Tx::Sqlite(t)
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
