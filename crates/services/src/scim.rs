@@ -779,7 +779,8 @@ impl Services {
         body: &Value,
         if_match: Option<&str>,
     ) -> SResult<Value> {
-        let mut tx = self.db().write().await.map_err(store)?;
+        // Replacing a user may deactivate them, which hands over their book: a large write.
+        let mut tx = self.db().write_bulk().await.map_err(store)?;
         let (current, row) = self.load_user(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
         self.write_user(&mut tx, ctx, Some(&row), body.clone())
@@ -812,7 +813,8 @@ impl Services {
                 )));
             }
         }
-        let mut tx = self.db().write().await.map_err(store)?;
+        // A patch may deactivate the user, which hands over their book: a large write.
+        let mut tx = self.db().write_bulk().await.map_err(store)?;
         let (current, row) = self.load_user(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
         let mut doc = current.clone();
@@ -842,7 +844,8 @@ impl Services {
         id: &str,
         if_match: Option<&str>,
     ) -> SResult<()> {
-        let mut tx = self.db().write().await.map_err(store)?;
+        // Removal hands over the member's book: a large write.
+        let mut tx = self.db().write_bulk().await.map_err(store)?;
         let (current, row) = self.load_user(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
         let m = &row.member.membership;

@@ -310,8 +310,8 @@ impl Db {
         })
     }
 
-    /// A transaction for one large write (an offboarding or its undo, a round-robin
-    /// assignment): on SQLite the writer's page cache may grow to 1 GiB for it, so the pages it
+    /// A transaction for one large write (an offboarding or its undo, a SCIM change that may
+    /// deactivate or remove a member, a round-robin assignment): on SQLite the writer's page cache may grow to 1 GiB for it, so the pages it
     /// changes (at 1,000,000 leads, a hand-over of 100,000 leads touches 180,000 pages spread
     /// over the whole file) stay in memory until the commit writes each once, instead of being
     /// spilled to the WAL, read back and written again. Pages are allocated as used and freed
