@@ -550,7 +550,7 @@ async fn after_bulk_load(db: &Db) -> Res<()> {
                 .await
                 .map_err(err)?;
         }
-        Db::Sqlite { .. } => {
+        Db::Sqlite { write, .. } => {
             let mut tx = db.write().await.map_err(err)?;
             corral_store::on!(&mut tx, c => sqlx::query("ANALYZE").execute(c).await.map(|r| r.rows_affected()))
                 .map_err(err)?;
@@ -559,12 +559,23 @@ async fn after_bulk_load(db: &Db) -> Res<()> {
             // at 1,000,000 leads). The first write after the checkpoint catches up cuts it
             // back to the size SQLite keeps (1 GiB), and on this machine's disk (mounted with
             // `discard`) freeing 6.5 GB took 4.9 s: a scenario would time that instead of its
-            // own work. Cut it back here, as part of loading.
-            if let Db::Sqlite { write, .. } = db {
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(write)
-                    .await
-                    .map_err(err)?;
+            // own work. Cut it back here, as part of loading (a reader still on the WAL makes
+            // the checkpoint give up: then it is tried again).
+            let mut tries = 0;
+            loop {
+                let (busy, _, _): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(write)
+                        .await
+                        .map_err(err)?;
+                if busy == 0 {
+                    break;
+                }
+                tries += 1;
+                if tries == 50 {
+                    return Err("the WAL could not be cut back after loading".into());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         }
     }

@@ -648,7 +648,7 @@ impl Services {
                 ));
             }
         };
-        let mut tx = self.db().write_bulk().await?;
+        let mut tx = self.db().write().await?;
         let row = self
             .offboard_in(&mut tx, actor, membership_id, to, choices)
             .await?;
@@ -672,6 +672,8 @@ impl Services {
             "deactivate"
         };
         let m = self.change_status_in(tx, actor, membership_id, to).await?;
+        // Handing over a whole book is a large write, whichever way the offboarding came in.
+        self.db().make_bulk(tx).await?;
         let choices = &self.resolve_groups(tx, actor, &m.user_id, choices).await?;
         self.check_targets(tx, actor, &m.user_id, choices).await?;
         let who = name(tx, Some(&actor.user_id)).await?;

@@ -779,8 +779,7 @@ impl Services {
         body: &Value,
         if_match: Option<&str>,
     ) -> SResult<Value> {
-        // Replacing a user may deactivate them, which hands over their book: a large write.
-        let mut tx = self.db().write_bulk().await.map_err(store)?;
+        let mut tx = self.db().write().await.map_err(store)?;
         let (current, row) = self.load_user(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
         self.write_user(&mut tx, ctx, Some(&row), body.clone())
@@ -813,8 +812,7 @@ impl Services {
                 )));
             }
         }
-        // A patch may deactivate the user, which hands over their book: a large write.
-        let mut tx = self.db().write_bulk().await.map_err(store)?;
+        let mut tx = self.db().write().await.map_err(store)?;
         let (current, row) = self.load_user(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
         let mut doc = current.clone();
@@ -844,8 +842,7 @@ impl Services {
         id: &str,
         if_match: Option<&str>,
     ) -> SResult<()> {
-        // Removal hands over the member's book: a large write.
-        let mut tx = self.db().write_bulk().await.map_err(store)?;
+        let mut tx = self.db().write().await.map_err(store)?;
         let (current, row) = self.load_user(&mut tx, ctx, id).await?;
         check_version(&current, if_match)?;
         let m = &row.member.membership;

@@ -90,7 +90,7 @@ fn still_sound(c: &sqlx::SqliteConnection) -> bool {
     true
 }
 
-/// The SQLite writer's page cache, and the one a large write may use ([`Db::write_bulk`]), in
+/// The SQLite writer's page cache, and the one a large write may use ([`Db::make_bulk`]), in
 /// KiB (negative, as `PRAGMA cache_size` takes a size in KiB).
 const WRITER_CACHE_KIB: i64 = -65_536;
 const BULK_CACHE_KIB: i64 = -1_048_576;
@@ -110,7 +110,7 @@ pub enum Db {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
-        /// Set while the writer's page cache is raised for a large write ([`Db::write_bulk`]);
+        /// Set while the writer's page cache is raised for a large write ([`Db::make_bulk`]);
         /// the pool puts it back when the connection is released.
         raised: Arc<AtomicBool>,
     },
@@ -227,9 +227,10 @@ impl Db {
             // is cut back to that.
             .pragma("journal_size_limit", "1073741824");
         // Page caches (SQLite's default is 2 MiB a connection): the one writer gets 64 MiB (up
-        // to 1 GiB during a large write, see [`Db::write_bulk`]), as moving or assigning many
-        // leads touches B-trees keyed by random ids all over the file (three times faster at 100,000 leads than with the default; pages are allocated as
-        // used, so an idle server stays small). The 8 readers keep the default: a larger
+        // to 1 GiB during a large write, see [`Db::make_bulk`]), as moving or assigning many
+        // leads touches B-trees keyed by random ids all over the file (three times faster at
+        // 100,000 leads than with the default; pages are allocated as used, so an idle server
+        // stays small). The 8 readers keep the default: a larger
         // cache made no difference to listing leads.
         // The writer does not checkpoint the WAL itself after committing (which would make the
         // request that crossed the threshold copy the whole WAL into the file, a second and
@@ -310,22 +311,27 @@ impl Db {
         })
     }
 
-    /// A transaction for one large write (an offboarding or its undo, a SCIM change that may
-    /// deactivate or remove a member, a round-robin assignment): on SQLite the writer's page cache may grow to 1 GiB for it, so the pages it
-    /// changes (at 1,000,000 leads, a hand-over of 100,000 leads touches 180,000 pages spread
-    /// over the whole file) stay in memory until the commit writes each once, instead of being
-    /// spilled to the WAL, read back and written again. Pages are allocated as used and freed
-    /// when the transaction ends. The same as [`Db::write`] on PostgreSQL.
+    /// A transaction for one large write (an offboarding's undo, a round-robin assignment):
+    /// [`Db::write`] made large at once ([`Db::make_bulk`]).
     pub async fn write_bulk(&self) -> crate::Result<Tx> {
-        Ok(match self {
-            Db::Sqlite { write, raised, .. } => {
-                let mut t = write.begin().await?;
-                raised.store(true, Ordering::Release);
-                set_page_cache(&mut t, BULK_CACHE_KIB).await?;
-                Tx::Sqlite(t)
-            }
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        let mut tx = self.write().await?;
+        self.make_bulk(&mut tx).await?;
+        Ok(tx)
+    }
+
+    /// Makes a write transaction of this database a large one: on SQLite the writer's page
+    /// cache may grow to 1 GiB for the rest of it, so the pages it changes (at 1,000,000
+    /// leads, a hand-over of 100,000 leads touches 180,000 pages spread over the whole file)
+    /// stay in memory until the commit writes each once, instead of being spilled to the WAL,
+    /// read back and written again. Pages are allocated as used and freed when the
+    /// transaction ends. Nothing on PostgreSQL. Offboarding calls it when it starts handing
+    /// over, so every way in (the API, SCIM deactivation and removal) gets it, and only then.
+    pub async fn make_bulk(&self, tx: &mut Tx) -> crate::Result<()> {
+        if let (Db::Sqlite { raised, .. }, Tx::Sqlite(t)) = (self, tx) {
+            raised.store(true, Ordering::Release);
+            set_page_cache(t, BULK_CACHE_KIB).await?;
+        }
+        Ok(())
     }
 
     /// A transaction for work that only reads (one consistent snapshot).
